@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs (once, cached) and runs FerretDB, the MongoDB wire-protocol server the test suite and the
+# benchmark use when no MONGODB_URI is given. MongoDB itself is not installable on our machines.
+#
+#   scripts/ferretdb.sh install            -> prints the binary's path
+#   scripts/ferretdb.sh start <port> <dir> -> runs FerretDB in the foreground on 127.0.0.1:<port>
+#
+# FerretDB is built as a library into a tiny launcher of ours rather than with `go install` or by
+# building its cmd/ferretdb package: whenever FerretDB's own module is the binary's main module it
+# expects a release-time version file that the published module does not ship, and panics at start.
+set -euo pipefail
+
+FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
+CACHE_DIR="${FERRETDB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dcr-authorization-server}"
+BIN="$CACHE_DIR/ferretdb-launcher-$FERRETDB_VERSION"
+
+install() {
+  if [ -x "$BIN" ]; then echo "$BIN"; return; fi
+  command -v go >/dev/null || { echo "ferretdb.sh: Go is needed to build FerretDB" >&2; exit 1; }
+  mkdir -p "$CACHE_DIR"
+  local work; work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  (
+    cd "$work"
+    export GOFLAGS=-mod=mod
+    go mod init ferretdb-launcher >/dev/null 2>&1
+    write_launcher > main.go
+    go get "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" >&2
+    go mod tidy >&2
+    go build -o "$BIN.tmp" . >&2
+  )
+  mv "$BIN.tmp" "$BIN"
+  echo "$BIN"
+}
+
+write_launcher() {
+  cat <<'GO'
+// A minimal FerretDB launcher: SQLite backend, one TCP listener, stops on SIGINT/SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"log"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
+	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite directory URI")
+	flag.Parse()
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	server, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Logger:    logger,
+		Handler:   "sqlite",
+		SQLiteURL: *sqliteURL,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := server.Run(ctx); err != nil && ctx.Err() == nil {
+		log.Fatal(err)
+	}
+}
+GO
+}
+
+start() {
+  local port="$1" dir="$2"
+  mkdir -p "$dir"
+  exec "$(install)" --sqlite-url="file:$dir/" --listen-addr="127.0.0.1:$port"
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) shift; start "$@" ;;
+  *) echo "usage: $0 install | start <port> <dir>" >&2; exit 2 ;;
+esac

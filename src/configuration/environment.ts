@@ -1,0 +1,38 @@
+import { ConfigurationError } from './errors.js';
+
+/** Environment variables and the configuration keys they override. */
+export const ENVIRONMENT_KEYS = {
+  PORT: 'port',
+  ISSUER: 'issuer',
+  MONGODB_URI: 'mongodbUri',
+  DATA_DIR: 'dataDir',
+  ENCRYPTION_KEY: 'encryptionKey',
+  ADMIN_TOKEN: 'adminTokens',
+  LOG_LEVEL: 'logLevel',
+} as const;
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The overrides the environment makes, as configuration-file keys (validated with the file). */
+export function environmentOverrides(env: Environment): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [variable, key] of Object.entries(ENVIRONMENT_KEYS)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    overrides[key] = parseVariable(variable, raw);
+  }
+  return overrides;
+}
+
+function parseVariable(variable: string, raw: string): unknown {
+  switch (variable) {
+    case 'PORT': {
+      if (!/^\d+$/.test(raw)) throw new ConfigurationError('PORT', `must be an integer, got "${raw}"`);
+      return Number(raw);
+    }
+    case 'ADMIN_TOKEN':
+      return raw.split(',').map((token) => token.trim()).filter(Boolean);
+    default:
+      return raw;
+  }
+}

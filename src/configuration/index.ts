@@ -1,0 +1,4 @@
+export { loadConfiguration, configurationSchema, keyPath, type ConfigurationSources } from './load.js';
+export { ConfigurationError } from './errors.js';
+export { ENVIRONMENT_KEYS, type Environment } from './environment.js';
+export type * from './types.js';

@@ -1,0 +1,165 @@
+import { readFileSync } from 'node:fs';
+
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
+import { environmentOverrides, type Environment } from './environment.js';
+import { ConfigurationError } from './errors.js';
+import type { Configuration } from './types.js';
+
+const SCHEMA_URL = new URL('../../../config/schema.json', import.meta.url);
+
+/** The configuration file's JSON Schema: the single source of its keys, defaults and documentation. */
+export const configurationSchema: Record<string, unknown> = JSON.parse(readFileSync(SCHEMA_URL, 'utf8'));
+
+const ajv = new Ajv2020({ allErrors: false, useDefaults: true, strict: true, allowUnionTypes: true });
+addFormats.default(ajv);
+const validateSchema = ajv.compile<Configuration>(configurationSchema);
+
+export interface ConfigurationSources {
+  env: Environment;
+  /** Reads the file named by CONFIG_FILE; injected so tests need no files. */
+  readFile?: (path: string) => string;
+}
+
+/** Reads, merges (file < environment), validates and completes the configuration. */
+export function loadConfiguration({ env, readFile = (path) => readFileSync(path, 'utf8') }: ConfigurationSources): Configuration {
+  const fromFile = readConfigurationFile(env.CONFIG_FILE, readFile);
+  const merged: Record<string, unknown> = { ...fromFile, ...environmentOverrides(env) };
+
+  if (!validateSchema(merged)) {
+    throw describeSchemaError(validateSchema.errors?.[0]);
+  }
+  const configuration = merged as unknown as Configuration;
+  configuration.issuer ??= `http://localhost:${configuration.port}`;
+  checkSemantics(configuration);
+  return configuration;
+}
+
+function readConfigurationFile(path: string | undefined, readFile: (path: string) => string): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    throw new ConfigurationError('CONFIG_FILE', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError('CONFIG_FILE', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigurationError('CONFIG_FILE', `${path} must contain a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Turns ajv's JSON pointer into the dotted key path people write: `resourceServers[0].signingAlg`. */
+export function keyPath(pointer: string, child?: string): string {
+  const segments = pointer.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (child !== undefined) segments.push(child);
+  let path = '';
+  for (const segment of segments) {
+    path += /^\d+$/.test(segment) ? `[${segment}]` : path ? `.${segment}` : segment;
+  }
+  return path || '(root)';
+}
+
+function describeSchemaError(error: ErrorObject | undefined): ConfigurationError {
+  if (!error) return new ConfigurationError('(root)', 'invalid configuration');
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return new ConfigurationError(keyPath(error.instancePath, String(error.params.additionalProperty)), 'unknown key');
+    case 'required':
+      return new ConfigurationError(keyPath(error.instancePath, String(error.params.missingProperty)), 'is required');
+    case 'enum':
+      return new ConfigurationError(keyPath(error.instancePath), `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+    default:
+      return new ConfigurationError(keyPath(error.instancePath), error.message ?? 'is invalid');
+  }
+}
+
+function checkSemantics(configuration: Configuration): void {
+  checkIssuer(configuration.issuer);
+  checkResourceServers(configuration);
+  checkClaims(configuration);
+  checkClients(configuration);
+}
+
+function checkIssuer(issuer: string): void {
+  const url = URL.parse(issuer);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new ConfigurationError('issuer', `must be an absolute http(s) URL, got "${issuer}"`);
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigurationError('issuer', 'must not contain a query, a fragment or credentials');
+  }
+  if (url.pathname !== '/' || issuer.endsWith('/')) {
+    throw new ConfigurationError('issuer', `must be an origin without a path or trailing slash (e.g. ${url.origin}), got "${issuer}"`);
+  }
+}
+
+function checkResourceServers(configuration: Configuration): void {
+  const { resourceServers } = configuration;
+  const seen = new Set<string>();
+  resourceServers.forEach((server, index) => {
+    if (seen.has(server.resource)) {
+      throw new ConfigurationError(`resourceServers[${index}].resource`, `duplicate resource "${server.resource}"`);
+    }
+    seen.add(server.resource);
+  });
+  const defaults = resourceServers.filter((server) => server.default);
+  if (defaults.length > 1) {
+    const second = resourceServers.indexOf(defaults[1]!);
+    throw new ConfigurationError(`resourceServers[${second}].default`, 'only one resource server can be the default');
+  }
+  if (defaults.length === 0) {
+    if (resourceServers.length > 1) {
+      throw new ConfigurationError('resourceServers', 'mark one resource server with "default": true');
+    }
+    resourceServers[0]!.default = true;
+  }
+}
+
+function checkClaims(configuration: Configuration): void {
+  const resources = new Set(configuration.resourceServers.map((server) => server.resource));
+  const names = new Set<string>();
+  configuration.claims.forEach((claim, index) => {
+    const at = `claims[${index}]`;
+    if (REGISTERED_CLAIMS.has(claim.name)) {
+      throw new ConfigurationError(`${at}.name`, `"${claim.name}" is a registered claim and cannot be mapped`);
+    }
+    if (names.has(claim.name)) throw new ConfigurationError(`${at}.name`, `duplicate claim "${claim.name}"`);
+    names.add(claim.name);
+    try {
+      compileExpression(claim.value);
+    } catch (error) {
+      if (error instanceof ExpressionError) {
+        throw new ConfigurationError(`${at}.value`, `claim "${claim.name}": ${error.message}`);
+      }
+      throw error;
+    }
+    claim.resources?.forEach((resource, position) => {
+      if (!resources.has(resource)) {
+        throw new ConfigurationError(`${at}.resources[${position}]`, `"${resource}" is not a configured resource server`);
+      }
+    });
+  });
+}
+
+function checkClients(configuration: Configuration): void {
+  const ids = new Set<string>();
+  configuration.clients.forEach((client, index) => {
+    if (ids.has(client.client_id)) {
+      throw new ConfigurationError(`clients[${index}].client_id`, `duplicate client_id "${client.client_id}"`);
+    }
+    ids.add(client.client_id);
+    const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
+    if (method !== 'private_key_jwt' && client.client_secret === undefined) {
+      throw new ConfigurationError(`clients[${index}].client_secret`, `is required for token_endpoint_auth_method ${String(method)}`);
+    }
+  });
+}

@@ -1,0 +1,43 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type Provider from 'oidc-provider';
+
+import type { Logger } from '../logging/index.js';
+import { canonicalizeRequest } from './canonical-origin.js';
+import { healthEndpoint, type HealthCheck } from './health.js';
+import { requestContext } from './request-context.js';
+
+export interface HttpDependencies {
+  issuer: string;
+  provider: Provider;
+  health: HealthCheck;
+  logger: Logger;
+}
+
+/**
+ * The HTTP surface: our own routes first, then everything oidc-provider serves (discovery, JWKS,
+ * token, introspection, revocation, ...). Every request is canonicalised to the issuer's origin
+ * before either sees it.
+ */
+export function createHttpApp({ issuer, provider, health, logger }: HttpDependencies): Koa {
+  const issuerUrl = new URL(issuer);
+  const app = new Koa();
+  const providerCallback = provider.callback();
+
+  app.use(async (ctx, next) => {
+    canonicalizeRequest(ctx.req, issuerUrl);
+    await next();
+  });
+  app.use(requestContext(logger));
+
+  const router = new Router();
+  router.get('/healthz', healthEndpoint(health));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+
+  app.use(async (ctx) => {
+    ctx.respond = false;
+    await providerCallback(ctx.req, ctx.res);
+  });
+  return app;
+}

@@ -1,0 +1,1 @@
+export { ensureSigningKeys, type SigningKeySet } from './signing-keys.js';

@@ -1,0 +1,129 @@
+import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+
+import type { SecretBox, SecretHasher } from '../secrets/index.js';
+import type { ClientStore, JsonObject, ModelStore, StoredModelRecord } from '../storage/index.js';
+
+const CLIENT_MODEL = 'Client';
+
+export interface AdapterDependencies {
+  models: ModelStore;
+  clients: ClientStore;
+  hasher: SecretHasher;
+  box: SecretBox;
+  now: () => Date;
+}
+
+/**
+ * oidc-provider's persistence interface over the storage port.
+ *
+ * Every model but Client is keyed by a hash of its id, because the id of an opaque token, a
+ * registration access token or a session is the secret itself. The id is removed from the stored
+ * payload (jti) and put back on read; models that are also found by uid or user code (sessions,
+ * interactions, device codes) cannot recompute it, so theirs is kept encrypted.
+ */
+export function createAdapterFactory(dependencies: AdapterDependencies): AdapterFactory {
+  return (model) => (model === CLIENT_MODEL ? new ClientAdapter(dependencies) : new ModelAdapter(model, dependencies));
+}
+
+function storedPayload(id: string, payload: AdapterPayload, box: SecretBox): JsonObject {
+  const { jti: _jti, ...rest } = payload as JsonObject;
+  if (payload.uid !== undefined || payload.userCode !== undefined) rest.sealedJti = box.seal(id);
+  return rest;
+}
+
+function toPayload(id: string, record: StoredModelRecord): AdapterPayload {
+  const { sealedJti: _sealedJti, ...rest } = record.payload;
+  const payload = { ...rest, jti: id } as AdapterPayload;
+  if (record.consumedAt) payload.consumed = Math.floor(record.consumedAt.getTime() / 1000);
+  return payload;
+}
+
+class ModelAdapter implements Adapter {
+  constructor(
+    private readonly model: string,
+    private readonly dependencies: AdapterDependencies,
+  ) {}
+
+  #key(id: string): string {
+    return this.dependencies.hasher.hash(id);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const { models, hasher, box, now } = this.dependencies;
+    await models.upsert(this.model, this.#key(id), {
+      payload: storedPayload(id, payload, box),
+      expiresAt: expiresIn ? new Date(now().getTime() + expiresIn * 1000) : undefined,
+      grantId: payload.grantId,
+      clientId: payload.clientId,
+      uid: payload.uid,
+      userCode: payload.userCode === undefined ? undefined : hasher.hash(payload.userCode),
+    });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const record = await this.dependencies.models.find(this.model, this.#key(id));
+    return record && toPayload(id, record);
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.#withSealedId(await this.dependencies.models.findByUid(this.model, uid));
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const { models, hasher } = this.dependencies;
+    return this.#withSealedId(await models.findByUserCode(this.model, hasher.hash(userCode)));
+  }
+
+  #withSealedId(found: { record: StoredModelRecord } | undefined): AdapterPayload | undefined {
+    const sealed = found?.record.payload.sealedJti;
+    if (typeof sealed !== 'string') return undefined;
+    return toPayload(this.dependencies.box.open(sealed), found!.record);
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.dependencies.models.consume(this.model, this.#key(id), this.dependencies.now());
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.dependencies.models.destroy(this.model, this.#key(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.dependencies.models.destroyByGrantId(this.model, grantId);
+  }
+}
+
+/** Clients are stored by client_id with their secret hashed (see provider/client-secrets.ts). */
+class ClientAdapter implements Adapter {
+  constructor(private readonly dependencies: AdapterDependencies) {}
+
+  async upsert(id: string, payload: AdapterPayload): Promise<void> {
+    const { clients, hasher, now } = this.dependencies;
+    const metadata = { ...payload } as JsonObject;
+    if (typeof metadata.client_secret === 'string' && !hasher.isHash(metadata.client_secret)) {
+      metadata.client_secret = hasher.hash(metadata.client_secret);
+    }
+    await clients.upsert({ clientId: id, metadata, createdAt: now() });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const record = await this.dependencies.clients.find(id);
+    return record?.metadata as AdapterPayload | undefined;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.dependencies.clients.delete(id);
+  }
+
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+
+  async consume(): Promise<void> {}
+
+  async revokeByGrantId(): Promise<void> {}
+}

@@ -1,0 +1,15 @@
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+
+/** Client metadata kept beyond what oidc-provider recognises (RFC 7591 software statement fields, our profile). */
+export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile'] as const;
+
+export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
+  if (value === undefined) return;
+  if (key === 'profile') {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new errors.InvalidClientMetadata('profile must be a JSON object');
+    }
+    return;
+  }
+  if (typeof value !== 'string') throw new errors.InvalidClientMetadata(`${key} must be a string`);
+}

@@ -1,0 +1,77 @@
+import type { JSONWebKeySet } from 'jose';
+import Provider, { type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
+
+import type { ClaimMapper } from '../claims/index.js';
+import type { Configuration } from '../configuration/index.js';
+import type { SigningKeySet } from '../keys/index.js';
+import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
+import type { Store } from '../storage/index.js';
+import { createAdapterFactory } from './adapter.js';
+import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
+import { compareHashedClientSecrets } from './client-secrets.js';
+import { createErrorRenderer } from './render-error.js';
+import { allScopes, createResourceIndicators } from './resource-servers.js';
+import { structuredTokenSupport } from './structured-tokens.js';
+import { createExtraTokenClaims } from './token-claims.js';
+import { introspectionAllowedPolicy, revocationAllowedPolicy } from './token-policies.js';
+
+export interface ProviderDependencies {
+  configuration: Configuration;
+  store: Store;
+  keys: SigningKeySet;
+  hasher: SecretHasher;
+  box: SecretBox;
+  masterSecret: string;
+  claimMapper: ClaimMapper;
+  now: () => Date;
+}
+
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+
+/** The oidc-provider instance, configured for machine-to-machine use (client credentials first). */
+export function createProvider(dependencies: ProviderDependencies): Provider {
+  const { configuration, store, keys, hasher, box, masterSecret, claimMapper, now } = dependencies;
+  const publicKeys: JSONWebKeySet = { keys: keys.publicJwks };
+  let provider: Provider | undefined;
+
+  const providerConfiguration = {
+    adapter: createAdapterFactory({ models: store.models, clients: store.clients, hasher, box, now }),
+    jwks: { keys: keys.privateJwks },
+    cookies: { keys: [deriveKey(masterSecret, 'cookies').toString('base64url')] },
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    clientDefaults: {
+      grant_types: ['client_credentials'],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    scopes: allScopes(configuration.resourceServers),
+    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraClientMetadata },
+    extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper),
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
+      revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
+      resourceIndicators: createResourceIndicators(configuration.resourceServers),
+    },
+    renderError: createErrorRenderer(),
+  } as unknown as ProviderConfiguration;
+
+  provider = new Provider(configuration.issuer, providerConfiguration);
+  // Request URLs are rewritten to the issuer's origin before they reach the provider
+  // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
+  provider.proxy = true;
+  compareHashedClientSecrets(provider, hasher);
+  provider.use(structuredTokenSupport({
+    provider,
+    issuer: configuration.issuer,
+    publicKeys: () => publicKeys,
+    revocations: store.revocations,
+    now,
+  }) as unknown as Parameters<Provider['use']>[0]);
+  return provider;
+}
+
+export type { KoaContextWithOIDC };

@@ -1,0 +1,2 @@
+export { createProvider, CLIENT_AUTH_METHODS, type ProviderDependencies } from './create-provider.js';
+export { seedStaticClients } from './static-clients.js';

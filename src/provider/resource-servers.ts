@@ -1,0 +1,53 @@
+import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+
+import type { ResourceServerConfig } from '../configuration/index.js';
+
+type Client = KoaContextWithOIDC['oidc']['client'];
+
+/**
+ * RFC 8707 resource servers, as oidc-provider's resourceIndicators feature sees them. A token
+ * request gets exactly the scopes it asks for, each of which both the client registered and the
+ * resource server offers; anything else is invalid_scope, never silently narrowed.
+ */
+export function createResourceIndicators(resourceServers: readonly ResourceServerConfig[]) {
+  const byResource = new Map(resourceServers.map((server) => [server.resource, server]));
+  const defaultServer = resourceServers.find((server) => server.default) ?? resourceServers[0]!;
+
+  return {
+    enabled: true,
+    defaultResource: () => defaultServer.resource,
+    useGrantedResource: () => true,
+    getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client): ResourceServer {
+      const server = byResource.get(resource);
+      if (!server) throw new errors.InvalidTarget(`unknown resource "${resource}"`);
+      if (ctx.oidc.route === 'token') assertScopesGrantable(ctx.oidc.params?.scope, server, client);
+      return {
+        scope: server.scopes.join(' '),
+        audience: server.resource,
+        accessTokenTTL: server.accessTokenTtl,
+        accessTokenFormat: server.accessTokenFormat,
+        jwt: { sign: { alg: server.signingAlg } },
+      };
+    },
+  };
+}
+
+function assertScopesGrantable(requested: unknown, server: ResourceServerConfig, client: Client): void {
+  if (typeof requested !== 'string' || requested === '') return;
+  const offered = new Set(server.scopes);
+  const registered = new Set(client?.scope?.split(' ') ?? []);
+  for (const scope of requested.split(' ')) {
+    if (!scope) continue;
+    if (!offered.has(scope)) {
+      throw new errors.InvalidScope(`scope "${scope}" is not offered by resource ${server.resource}`, scope);
+    }
+    if (!registered.has(scope)) {
+      throw new errors.InvalidScope(`scope "${scope}" is not registered for this client`, scope);
+    }
+  }
+}
+
+/** Every scope any resource server offers (oidc-provider's `scopes`, next to openid). */
+export function allScopes(resourceServers: readonly ResourceServerConfig[]): string[] {
+  return [...new Set(['openid', ...resourceServers.flatMap((server) => server.scopes)])];
+}

@@ -1,0 +1,100 @@
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+
+import type { RevocationStore } from '../storage/index.js';
+
+type Next = () => Promise<unknown>;
+
+export interface StructuredTokenDependencies {
+  provider: Provider;
+  issuer: string;
+  /** The published signing keys; read on every call so that key changes need no restart. */
+  publicKeys: () => JSONWebKeySet;
+  revocations: RevocationStore;
+  now: () => Date;
+}
+
+const INACTIVE = Object.freeze({ active: false });
+
+/** oidc-provider's wording for the same refusal of an opaque token (see revocationAllowedPolicy). */
+export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented token';
+
+/**
+ * RFC 7662 introspection and RFC 7009 revocation of JWT access tokens, which oidc-provider's own
+ * endpoints refuse with unsupported_token_type. The provider still authenticates the client and
+ * answers for opaque tokens; this middleware runs around it and answers for JWTs, after client
+ * authentication has passed (the only case in which oidc-provider gets as far as that error).
+ * It also makes introspection report tokens of deleted clients as inactive, for both formats.
+ */
+export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
+  const { provider, issuer, publicKeys, revocations, now } = dependencies;
+  let keySet: { source: JSONWebKeySet; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
+
+  const verificationKeys = () => {
+    const source = publicKeys();
+    if (keySet?.source !== source) keySet = { source, verify: createLocalJWKSet(source) };
+    return keySet.verify;
+  };
+
+  async function verifyOwnJwt(token: string): Promise<JWTPayload | undefined> {
+    try {
+      const { payload } = await jwtVerify(token, verificationKeys(), {
+        issuer,
+        typ: 'at+jwt',
+        currentDate: now(),
+      });
+      return typeof payload.client_id === 'string' && typeof payload.jti === 'string' ? payload : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function clientExists(clientId: unknown): Promise<boolean> {
+    return typeof clientId === 'string' && (await provider.Client.find(clientId)) !== undefined;
+  }
+
+  async function introspect(token: string): Promise<Record<string, unknown>> {
+    const payload = await verifyOwnJwt(token);
+    if (!payload) return INACTIVE;
+    if (await revocations.isRevoked(payload.jti!, now())) return INACTIVE;
+    if (!(await clientExists(payload.client_id))) return INACTIVE;
+    return { ...payload, active: true, token_type: 'Bearer' };
+  }
+
+  /** False when the token belongs to another client (RFC 7009 §2.1: the request is refused). */
+  async function revoke(token: string, requestingClientId: string): Promise<boolean> {
+    const payload = await verifyOwnJwt(token);
+    if (!payload || payload.exp === undefined) return true;
+    if (payload.client_id !== requestingClientId) return false;
+    await revocations.revoke(payload.jti!, new Date(payload.exp * 1000));
+    return true;
+  }
+
+  return async function structuredTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+    await next();
+    const route = ctx.oidc?.route;
+    if (route !== 'introspection' && route !== 'revocation') return;
+
+    const body = ctx.body as Record<string, unknown> | undefined;
+    const client = ctx.oidc.client;
+    const token = ctx.oidc.params?.token;
+
+    if (ctx.status === 400 && body?.error === 'unsupported_token_type' && client && typeof token === 'string') {
+      if (route === 'introspection') {
+        ctx.status = 200;
+        ctx.body = await introspect(token);
+      } else if (await revoke(token, client.clientId)) {
+        ctx.status = 200;
+        ctx.body = '';
+      } else {
+        ctx.body = { error: 'invalid_request', error_description: FOREIGN_TOKEN };
+      }
+      return;
+    }
+
+    if (route === 'introspection' && ctx.status === 200 && body?.active === true && !(await clientExists(body.client_id))) {
+      ctx.body = INACTIVE;
+    }
+  };
+}

@@ -1,0 +1,2 @@
+export { resolveMasterSecret } from './master-key.js';
+export { deriveKey, SecretBox, SecretHasher } from './secret-keys.js';

@@ -1,0 +1,66 @@
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+
+import { createClaimMapper } from './claims/index.js';
+import type { Configuration, SigningAlgorithm } from './configuration/index.js';
+import { createHttpApp } from './http/app.js';
+import { ensureSigningKeys } from './keys/index.js';
+import type { Logger } from './logging/index.js';
+import { createProvider, seedStaticClients } from './provider/index.js';
+import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
+import type { Store } from './storage/index.js';
+
+export interface ServerDependencies {
+  configuration: Configuration;
+  store: Store;
+  logger: Logger;
+  now?: () => Date;
+  /** How often expired records are swept when the store has no TTL indexes. */
+  sweepIntervalMs?: number;
+}
+
+export interface AuthorizationServer {
+  app: Koa;
+  provider: Provider;
+  /** Stops background work; the caller closes the HTTP server and the store. */
+  stop(): void;
+}
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+/** Wires the server from its parts: keys, provider, static clients, HTTP app, expiry sweeping. */
+export async function createAuthorizationServer(dependencies: ServerDependencies): Promise<AuthorizationServer> {
+  const { configuration, store, logger, now = () => new Date() } = dependencies;
+  const masterSecret = resolveMasterSecret(configuration);
+  const box = new SecretBox(masterSecret);
+  const hasher = new SecretHasher(masterSecret);
+
+  const algorithms = new Set<SigningAlgorithm>(['RS256', ...configuration.resourceServers.map((server) => server.signingAlg)]);
+  const keys = await ensureSigningKeys(store.signingKeys, box, algorithms, now);
+
+  const provider = createProvider({
+    configuration, store, keys, hasher, box, masterSecret, now,
+    claimMapper: createClaimMapper(configuration.claims),
+  });
+  provider.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
+  await seedStaticClients(provider, configuration.clients, store.clients, hasher, now);
+
+  const app = createHttpApp({ issuer: configuration.issuer, provider, health: () => store.ping(), logger });
+
+  let sweeper: NodeJS.Timeout | undefined;
+  if (store.expiryMode === 'sweep') {
+    sweeper = setInterval(() => {
+      store.sweepExpired(now()).then(
+        (deleted) => deleted > 0 && logger.debug('expired records swept', { deleted }),
+        (error: unknown) => logger.warn('sweeping expired records failed', { error }),
+      );
+    }, dependencies.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+    sweeper.unref();
+  }
+
+  return {
+    app,
+    provider,
+    stop: () => clearInterval(sweeper),
+  };
+}

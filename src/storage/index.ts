@@ -1,0 +1,13 @@
+import type { Configuration } from '../configuration/index.js';
+import { MongoStore } from './mongodb/mongodb-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './port.js';
+
+export type * from './port.js';
+export { MongoStore } from './mongodb/mongodb-store.js';
+export { SqliteStore } from './sqlite/sqlite-store.js';
+
+/** MongoDB when mongodbUri is configured, the embedded SQLite store under dataDir otherwise. */
+export async function openStore(configuration: Pick<Configuration, 'mongodbUri' | 'dataDir'>): Promise<Store> {
+  return configuration.mongodbUri ? MongoStore.connect(configuration.mongodbUri) : SqliteStore.open(configuration.dataDir);
+}

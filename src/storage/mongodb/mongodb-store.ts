@@ -1,0 +1,263 @@
+import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+
+import type {
+  ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
+  SigningKeyStore, Store, StoredModelRecord, StoredSigningKey,
+} from '../port.js';
+
+const DEFAULT_DATABASE = 'dcr_authorization_server';
+
+interface ModelDocument {
+  _id: string;
+  model: string;
+  payload: string;
+  expiresAt: Date | null;
+  consumedAt: Date | null;
+  grantId: string | null;
+  clientId: string | null;
+  uid: string | null;
+  userCode: string | null;
+}
+
+interface ClientDocument {
+  _id: string;
+  metadata: string;
+  createdAt: Date;
+}
+
+interface SigningKeyDocument {
+  _id: string;
+  alg: string;
+  publicJwk: string;
+  sealedPrivateJwk: string;
+  createdAt: Date;
+}
+
+interface RevokedTokenDocument {
+  _id: string;
+  expiresAt: Date;
+}
+
+/** The database named in the URI's path, or our default (the driver's own default is "test"). */
+function databaseName(uri: string): string {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
+  return name ? decodeURIComponent(name) : DEFAULT_DATABASE;
+}
+
+const modelId = (model: string, key: string): string => `${model}:${key}`;
+const isLive = (expiresAt: Date | null): boolean => expiresAt === null || expiresAt.getTime() > Date.now();
+
+function toStoredModel(document: ModelDocument): StoredModelRecord {
+  return {
+    payload: JSON.parse(document.payload) as JsonObject,
+    expiresAt: document.expiresAt ?? undefined,
+    consumedAt: document.consumedAt ?? undefined,
+    grantId: document.grantId ?? undefined,
+    clientId: document.clientId ?? undefined,
+    uid: document.uid ?? undefined,
+    userCode: document.userCode ?? undefined,
+  };
+}
+
+/** Server codes meaning "this server does not do TTL indexes" (FerretDB, some hosted services). */
+const TTL_UNSUPPORTED_CODES = new Set([238 /* NotImplemented */, 115 /* CommandNotSupported */, 67 /* CannotCreateIndex */]);
+
+export class MongoStore implements Store {
+  readonly backend = 'mongodb' as const;
+  readonly models: ModelStore;
+  readonly clients: ClientStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly revocations: RevocationStore;
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  #expiryMode: ExpiryMode = 'sweep';
+
+  /** Connects and creates the indexes (idempotently). */
+  static async connect(uri: string): Promise<MongoStore> {
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, ignoreUndefined: true });
+    await client.connect();
+    const store = new MongoStore(client, client.db(databaseName(uri)));
+    try {
+      await store.#createIndexes();
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    return store;
+  }
+
+  private constructor(client: MongoClient, db: Db) {
+    this.#client = client;
+    this.#db = db;
+    this.models = new MongoModelStore(db.collection<ModelDocument>('oidc_models'));
+    this.clients = new MongoClientStore(db.collection<ClientDocument>('clients'));
+    this.signingKeys = new MongoSigningKeyStore(db.collection<SigningKeyDocument>('signing_keys'));
+    this.revocations = new MongoRevocationStore(db.collection<RevokedTokenDocument>('revoked_tokens'));
+  }
+
+  get expiryMode(): ExpiryMode {
+    return this.#expiryMode;
+  }
+
+  get databaseName(): string {
+    return this.#db.databaseName;
+  }
+
+  async #createIndexes(): Promise<void> {
+    const models = this.#db.collection<ModelDocument>('oidc_models');
+    await models.createIndex({ model: 1, grantId: 1 }, { name: 'model_grantId' });
+    await models.createIndex({ clientId: 1 }, { name: 'clientId' });
+    await models.createIndex({ model: 1, uid: 1 }, { name: 'model_uid' });
+    await models.createIndex({ model: 1, userCode: 1 }, { name: 'model_userCode' });
+    await this.#db.collection<ClientDocument>('clients').createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
+
+    this.#expiryMode = 'ttl-index';
+    for (const name of ['oidc_models', 'revoked_tokens']) {
+      const collection = this.#db.collection(name);
+      try {
+        await collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 });
+      } catch (error) {
+        if (!(error instanceof MongoServerError) || !TTL_UNSUPPORTED_CODES.has(Number(error.code))) throw error;
+        this.#expiryMode = 'sweep';
+        await collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.command({ ping: 1 });
+  }
+
+  async sweepExpired(now: Date): Promise<number> {
+    const [models, revoked] = await Promise.all([
+      this.#db.collection<ModelDocument>('oidc_models').deleteMany({ expiresAt: { $ne: null, $lte: now } }),
+      this.#db.collection<RevokedTokenDocument>('revoked_tokens').deleteMany({ expiresAt: { $lte: now } }),
+    ]);
+    return models.deletedCount + revoked.deletedCount;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}
+
+class MongoModelStore implements ModelStore {
+  constructor(private readonly collection: Collection<ModelDocument>) {}
+
+  async upsert(model: string, key: string, record: ModelRecord): Promise<void> {
+    await this.collection.replaceOne(
+      { _id: modelId(model, key) },
+      {
+        model,
+        payload: JSON.stringify(record.payload),
+        expiresAt: record.expiresAt ?? null,
+        consumedAt: null,
+        grantId: record.grantId ?? null,
+        clientId: record.clientId ?? null,
+        uid: record.uid ?? null,
+        userCode: record.userCode ?? null,
+      },
+      { upsert: true },
+    );
+  }
+
+  async find(model: string, key: string): Promise<StoredModelRecord | undefined> {
+    const document = await this.collection.findOne({ _id: modelId(model, key) });
+    return document && isLive(document.expiresAt) ? toStoredModel(document) : undefined;
+  }
+
+  async findByUid(model: string, uid: string) {
+    return this.#findOne({ model, uid });
+  }
+
+  async findByUserCode(model: string, userCode: string) {
+    return this.#findOne({ model, userCode });
+  }
+
+  async #findOne(filter: { model: string; uid?: string; userCode?: string }) {
+    const document = await this.collection.findOne(filter);
+    if (!document || !isLive(document.expiresAt)) return undefined;
+    return { key: document._id.slice(filter.model.length + 1), record: toStoredModel(document) };
+  }
+
+  async consume(model: string, key: string, at: Date): Promise<void> {
+    await this.collection.updateOne({ _id: modelId(model, key) }, { $set: { consumedAt: at } });
+  }
+
+  async destroy(model: string, key: string): Promise<void> {
+    await this.collection.deleteOne({ _id: modelId(model, key) });
+  }
+
+  async destroyByGrantId(model: string, grantId: string): Promise<void> {
+    await this.collection.deleteMany({ model, grantId });
+  }
+
+  async destroyByClientId(clientId: string): Promise<number> {
+    return (await this.collection.deleteMany({ clientId })).deletedCount;
+  }
+}
+
+class MongoClientStore implements ClientStore {
+  constructor(private readonly collection: Collection<ClientDocument>) {}
+
+  async upsert(record: ClientRecord): Promise<void> {
+    await this.collection.updateOne(
+      { _id: record.clientId },
+      { $set: { metadata: JSON.stringify(record.metadata) }, $setOnInsert: { createdAt: record.createdAt } },
+      { upsert: true },
+    );
+  }
+
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    const document = await this.collection.findOne({ _id: clientId });
+    if (!document) return undefined;
+    return { clientId: document._id, metadata: JSON.parse(document.metadata) as JsonObject, createdAt: document.createdAt };
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    return (await this.collection.deleteOne({ _id: clientId })).deletedCount > 0;
+  }
+}
+
+class MongoSigningKeyStore implements SigningKeyStore {
+  constructor(private readonly collection: Collection<SigningKeyDocument>) {}
+
+  async list(): Promise<StoredSigningKey[]> {
+    const documents = await this.collection.find().sort({ createdAt: 1, _id: 1 }).toArray();
+    return documents.map((document) => ({
+      kid: document._id,
+      alg: document.alg,
+      publicJwk: JSON.parse(document.publicJwk) as JsonObject,
+      sealedPrivateJwk: document.sealedPrivateJwk,
+      createdAt: document.createdAt,
+    }));
+  }
+
+  async insert(key: StoredSigningKey): Promise<void> {
+    await this.collection.updateOne(
+      { _id: key.kid },
+      {
+        $setOnInsert: {
+          alg: key.alg,
+          publicJwk: JSON.stringify(key.publicJwk),
+          sealedPrivateJwk: key.sealedPrivateJwk,
+          createdAt: key.createdAt,
+        },
+      },
+      { upsert: true },
+    );
+  }
+}
+
+class MongoRevocationStore implements RevocationStore {
+  constructor(private readonly collection: Collection<RevokedTokenDocument>) {}
+
+  async revoke(jti: string, expiresAt: Date): Promise<void> {
+    await this.collection.updateOne({ _id: jti }, { $max: { expiresAt } }, { upsert: true });
+  }
+
+  async isRevoked(jti: string, now: Date): Promise<boolean> {
+    const document = await this.collection.findOne({ _id: jti });
+    return document !== null && document.expiresAt.getTime() > now.getTime();
+  }
+}

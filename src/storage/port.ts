@@ -1,0 +1,90 @@
+/**
+ * The storage port: what the server needs from a database, nothing more. Two implementations
+ * (MongoDB, embedded SQLite) pass one contract suite (test/storage/contract.ts).
+ *
+ * Keys handed to the port are already what may be stored: callers hash secret values first.
+ * Payloads are stored as serialized JSON, never as document fields, so no claim name or other
+ * user-supplied string ever becomes a field name.
+ */
+
+export type JsonObject = Record<string, unknown>;
+
+/** One oidc-provider model instance (token, grant, session, ...). */
+export interface ModelRecord {
+  payload: JsonObject;
+  /** When the record stops existing; undefined for records that never expire. */
+  expiresAt: Date | undefined;
+  grantId?: string | undefined;
+  clientId?: string | undefined;
+  uid?: string | undefined;
+  userCode?: string | undefined;
+}
+
+export interface StoredModelRecord extends ModelRecord {
+  consumedAt: Date | undefined;
+}
+
+export interface ModelStore {
+  upsert(model: string, key: string, record: ModelRecord): Promise<void>;
+  /** Undefined when absent or expired. */
+  find(model: string, key: string): Promise<StoredModelRecord | undefined>;
+  findByUid(model: string, uid: string): Promise<{ key: string; record: StoredModelRecord } | undefined>;
+  findByUserCode(model: string, userCode: string): Promise<{ key: string; record: StoredModelRecord } | undefined>;
+  consume(model: string, key: string, at: Date): Promise<void>;
+  destroy(model: string, key: string): Promise<void>;
+  destroyByGrantId(model: string, grantId: string): Promise<void>;
+  /** Deletes every record, of every model, issued to the client. */
+  destroyByClientId(clientId: string): Promise<number>;
+}
+
+export interface ClientRecord {
+  clientId: string;
+  metadata: JsonObject;
+  createdAt: Date;
+}
+
+export interface ClientStore {
+  upsert(record: ClientRecord): Promise<void>;
+  find(clientId: string): Promise<ClientRecord | undefined>;
+  /** True when a client was deleted. */
+  delete(clientId: string): Promise<boolean>;
+}
+
+export interface StoredSigningKey {
+  kid: string;
+  alg: string;
+  /** Public JWK; safe to publish. */
+  publicJwk: JsonObject;
+  /** Private JWK sealed with the master key (see secrets/). */
+  sealedPrivateJwk: string;
+  createdAt: Date;
+}
+
+export interface SigningKeyStore {
+  list(): Promise<StoredSigningKey[]>;
+  /** Inserts unless a key with that kid exists. */
+  insert(key: StoredSigningKey): Promise<void>;
+}
+
+/** Ids (jti) of revoked self-contained tokens, remembered until the tokens would have expired. */
+export interface RevocationStore {
+  revoke(jti: string, expiresAt: Date): Promise<void>;
+  isRevoked(jti: string, now: Date): Promise<boolean>;
+}
+
+export type ExpiryMode = 'ttl-index' | 'sweep';
+
+export interface Store {
+  readonly backend: 'mongodb' | 'sqlite';
+  /** ttl-index: the database deletes expired records; sweep: sweepExpired must be called periodically. */
+  readonly expiryMode: ExpiryMode;
+  readonly models: ModelStore;
+  readonly clients: ClientStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly revocations: RevocationStore;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Deletes expired records; returns how many. */
+  sweepExpired(now: Date): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,267 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
+import type {
+  ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
+  Store, StoredModelRecord, StoredSigningKey,
+} from '../port.js';
+
+const DATABASE_FILE = 'authorization-server.sqlite';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS oidc_models (
+    model TEXT NOT NULL,
+    key TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    expires_at INTEGER,
+    consumed_at INTEGER,
+    grant_id TEXT,
+    client_id TEXT,
+    uid TEXT,
+    user_code TEXT,
+    PRIMARY KEY (model, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS oidc_models_grant ON oidc_models (model, grant_id) WHERE grant_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS oidc_models_client ON oidc_models (client_id) WHERE client_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS oidc_models_uid ON oidc_models (model, uid) WHERE uid IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS oidc_models_user_code ON oidc_models (model, user_code) WHERE user_code IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS oidc_models_expiry ON oidc_models (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE IF NOT EXISTS clients (
+    client_id TEXT PRIMARY KEY,
+    metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS clients_created ON clients (created_at, client_id);
+
+  CREATE TABLE IF NOT EXISTS signing_keys (
+    kid TEXT PRIMARY KEY,
+    alg TEXT NOT NULL,
+    public_jwk TEXT NOT NULL,
+    sealed_private_jwk TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+interface ModelRow {
+  key: string;
+  payload: string;
+  expires_at: number | null;
+  consumed_at: number | null;
+  grant_id: string | null;
+  client_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+}
+
+const toDate = (millis: number | null): Date | undefined => (millis === null ? undefined : new Date(millis));
+const isLive = (row: { expires_at: number | null }, now: number): boolean => row.expires_at === null || row.expires_at > now;
+
+function toStoredModel(row: ModelRow): StoredModelRecord {
+  return {
+    payload: JSON.parse(row.payload) as JsonObject,
+    expiresAt: toDate(row.expires_at),
+    consumedAt: toDate(row.consumed_at),
+    grantId: row.grant_id ?? undefined,
+    clientId: row.client_id ?? undefined,
+    uid: row.uid ?? undefined,
+    userCode: row.user_code ?? undefined,
+  };
+}
+
+/**
+ * The embedded store: SQLite (node:sqlite) in WAL mode under DATA_DIR. Durable across restarts;
+ * safe for one server process. node:sqlite is synchronous, which suits single-row statements.
+ */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly expiryMode = 'sweep' as const;
+  readonly models: ModelStore;
+  readonly clients: ClientStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly revocations: RevocationStore;
+  readonly #db: DatabaseSync;
+  readonly #sweeps: StatementSync[];
+
+  static open(dataDir: string): SqliteStore {
+    mkdirSync(dataDir, { recursive: true });
+    return new SqliteStore(new DatabaseSync(join(dataDir, DATABASE_FILE)));
+  }
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    db.exec(SCHEMA);
+    this.models = new SqliteModelStore(db);
+    this.clients = new SqliteClientStore(db);
+    this.signingKeys = new SqliteSigningKeyStore(db);
+    this.revocations = new SqliteRevocationStore(db);
+    this.#sweeps = [
+      db.prepare('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      db.prepare('DELETE FROM revoked_tokens WHERE expires_at <= ?'),
+    ];
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async sweepExpired(now: Date): Promise<number> {
+    return this.#sweeps.reduce((deleted, statement) => deleted + Number(statement.run(now.getTime()).changes), 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+class SqliteModelStore implements ModelStore {
+  readonly #upsert: StatementSync;
+  readonly #find: StatementSync;
+  readonly #findByUid: StatementSync;
+  readonly #findByUserCode: StatementSync;
+  readonly #consume: StatementSync;
+  readonly #destroy: StatementSync;
+  readonly #destroyByGrant: StatementSync;
+  readonly #destroyByClient: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    const columns = 'key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code';
+    this.#upsert = db.prepare(`
+      INSERT INTO oidc_models (model, key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code)
+      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)
+      ON CONFLICT (model, key) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at,
+        consumed_at = NULL, grant_id = excluded.grant_id, client_id = excluded.client_id, uid = excluded.uid,
+        user_code = excluded.user_code`);
+    this.#find = db.prepare(`SELECT ${columns} FROM oidc_models WHERE model = ? AND key = ?`);
+    this.#findByUid = db.prepare(`SELECT ${columns} FROM oidc_models WHERE model = ? AND uid = ?`);
+    this.#findByUserCode = db.prepare(`SELECT ${columns} FROM oidc_models WHERE model = ? AND user_code = ?`);
+    this.#consume = db.prepare('UPDATE oidc_models SET consumed_at = ? WHERE model = ? AND key = ?');
+    this.#destroy = db.prepare('DELETE FROM oidc_models WHERE model = ? AND key = ?');
+    this.#destroyByGrant = db.prepare('DELETE FROM oidc_models WHERE model = ? AND grant_id = ?');
+    this.#destroyByClient = db.prepare('DELETE FROM oidc_models WHERE client_id = ?');
+  }
+
+  async upsert(model: string, key: string, record: ModelRecord): Promise<void> {
+    this.#upsert.run(
+      model, key, JSON.stringify(record.payload), record.expiresAt?.getTime() ?? null,
+      record.grantId ?? null, record.clientId ?? null, record.uid ?? null, record.userCode ?? null,
+    );
+  }
+
+  async find(model: string, key: string): Promise<StoredModelRecord | undefined> {
+    const row = this.#find.get(model, key) as ModelRow | undefined;
+    return row && isLive(row, Date.now()) ? toStoredModel(row) : undefined;
+  }
+
+  async findByUid(model: string, uid: string) {
+    return this.#findOne(this.#findByUid, model, uid);
+  }
+
+  async findByUserCode(model: string, userCode: string) {
+    return this.#findOne(this.#findByUserCode, model, userCode);
+  }
+
+  #findOne(statement: StatementSync, model: string, value: string) {
+    const row = statement.get(model, value) as ModelRow | undefined;
+    return row && isLive(row, Date.now()) ? { key: row.key, record: toStoredModel(row) } : undefined;
+  }
+
+  async consume(model: string, key: string, at: Date): Promise<void> {
+    this.#consume.run(at.getTime(), model, key);
+  }
+
+  async destroy(model: string, key: string): Promise<void> {
+    this.#destroy.run(model, key);
+  }
+
+  async destroyByGrantId(model: string, grantId: string): Promise<void> {
+    this.#destroyByGrant.run(model, grantId);
+  }
+
+  async destroyByClientId(clientId: string): Promise<number> {
+    return Number(this.#destroyByClient.run(clientId).changes);
+  }
+}
+
+class SqliteClientStore implements ClientStore {
+  readonly #upsert: StatementSync;
+  readonly #find: StatementSync;
+  readonly #delete: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#upsert = db.prepare(`
+      INSERT INTO clients (client_id, metadata, created_at) VALUES (?, ?, ?)
+      ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata`);
+    this.#find = db.prepare('SELECT client_id, metadata, created_at FROM clients WHERE client_id = ?');
+    this.#delete = db.prepare('DELETE FROM clients WHERE client_id = ?');
+  }
+
+  async upsert(record: ClientRecord): Promise<void> {
+    this.#upsert.run(record.clientId, JSON.stringify(record.metadata), record.createdAt.getTime());
+  }
+
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    const row = this.#find.get(clientId) as { client_id: string; metadata: string; created_at: number } | undefined;
+    if (!row) return undefined;
+    return { clientId: row.client_id, metadata: JSON.parse(row.metadata) as JsonObject, createdAt: new Date(row.created_at) };
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    return Number(this.#delete.run(clientId).changes) > 0;
+  }
+}
+
+class SqliteSigningKeyStore implements SigningKeyStore {
+  readonly #list: StatementSync;
+  readonly #insert: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#list = db.prepare('SELECT kid, alg, public_jwk, sealed_private_jwk, created_at FROM signing_keys ORDER BY created_at, kid');
+    this.#insert = db.prepare(`
+      INSERT INTO signing_keys (kid, alg, public_jwk, sealed_private_jwk, created_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (kid) DO NOTHING`);
+  }
+
+  async list(): Promise<StoredSigningKey[]> {
+    const rows = this.#list.all() as { kid: string; alg: string; public_jwk: string; sealed_private_jwk: string; created_at: number }[];
+    return rows.map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      publicJwk: JSON.parse(row.public_jwk) as JsonObject,
+      sealedPrivateJwk: row.sealed_private_jwk,
+      createdAt: new Date(row.created_at),
+    }));
+  }
+
+  async insert(key: StoredSigningKey): Promise<void> {
+    this.#insert.run(key.kid, key.alg, JSON.stringify(key.publicJwk), key.sealedPrivateJwk, key.createdAt.getTime());
+  }
+}
+
+class SqliteRevocationStore implements RevocationStore {
+  readonly #revoke: StatementSync;
+  readonly #find: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#revoke = db.prepare(`
+      INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)
+      ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)`);
+    this.#find = db.prepare('SELECT expires_at FROM revoked_tokens WHERE jti = ?');
+  }
+
+  async revoke(jti: string, expiresAt: Date): Promise<void> {
+    this.#revoke.run(jti, expiresAt.getTime());
+  }
+
+  async isRevoked(jti: string, now: Date): Promise<boolean> {
+    const row = this.#find.get(jti) as { expires_at: number } | undefined;
+    return row !== undefined && row.expires_at > now.getTime();
+  }
+}
