@@ -12,7 +12,9 @@ set -euo pipefail
 
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
 CACHE_DIR="${FERRETDB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dcr-authorization-server}"
-BIN="$CACHE_DIR/ferretdb-launcher-$FERRETDB_VERSION"
+# Bump when the launcher below changes, so that cached binaries are rebuilt.
+LAUNCHER_REVISION=2
+BIN="$CACHE_DIR/ferretdb-$FERRETDB_VERSION-launcher$LAUNCHER_REVISION"
 
 install() {
   if [ -x "$BIN" ]; then echo "$BIN"; return; fi
@@ -55,7 +57,7 @@ func main() {
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite directory URI")
 	flag.Parse()
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	server, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,

@@ -56,6 +56,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
       resourceIndicators: createResourceIndicators(configuration.resourceServers),
     },
+    ttl: accessTokenLifetimes(configuration),
     renderError: createErrorRenderer(),
   } as unknown as ProviderConfiguration;
 
@@ -72,6 +73,13 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     now,
   }) as unknown as Parameters<Provider['use']>[0]);
   return provider;
+}
+
+/** Access tokens live as long as their resource server says (RFC 8707 resolution always yields one). */
+function accessTokenLifetimes(configuration: Configuration) {
+  const fallback = (configuration.resourceServers.find((server) => server.default) ?? configuration.resourceServers[0]!).accessTokenTtl;
+  const lifetime = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? fallback;
+  return { AccessToken: lifetime, ClientCredentials: lifetime };
 }
 
 export type { KoaContextWithOIDC };

@@ -1,0 +1,165 @@
+import { backends } from '../support/backends.js';
+import type { Store } from '../../src/storage/index.js';
+
+const inOneHour = () => new Date(Date.now() + 3_600_000);
+const anHourAgo = () => new Date(Date.now() - 3_600_000);
+
+describe.each(backends)('storage contract ($name)', (backend) => {
+  let store: Store;
+  let settings: ReturnType<typeof backend.settings>;
+
+  beforeAll(async () => {
+    settings = backend.settings();
+    store = await backend.open(settings);
+  });
+  afterAll(async () => {
+    await store.close();
+    await backend.cleanup(settings);
+  });
+
+  test('ping answers', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  describe('models', () => {
+    test('upsert then find returns the payload, with dotted and user-supplied keys intact', async () => {
+      const payload = { kind: 'ClientCredentials', extra: { 'app.clientId': 'c1', $where: 'x', 'a.b.c': [1, { 'd.e': true }] } };
+      await store.models.upsert('ClientCredentials', 'k1', { payload, expiresAt: inOneHour(), clientId: 'c1' });
+      const found = await store.models.find('ClientCredentials', 'k1');
+      expect(found?.payload).toEqual(payload);
+      expect(found?.clientId).toBe('c1');
+      expect(found?.consumedAt).toBeUndefined();
+    });
+
+    test('upsert replaces an existing record', async () => {
+      await store.models.upsert('Grant', 'g1', { payload: { v: 1 }, expiresAt: inOneHour() });
+      await store.models.upsert('Grant', 'g1', { payload: { v: 2 }, expiresAt: inOneHour() });
+      expect((await store.models.find('Grant', 'g1'))?.payload).toEqual({ v: 2 });
+    });
+
+    test('the same key under two models is two records', async () => {
+      await store.models.upsert('AccessToken', 'shared', { payload: { m: 'a' }, expiresAt: inOneHour() });
+      await store.models.upsert('RefreshToken', 'shared', { payload: { m: 'r' }, expiresAt: inOneHour() });
+      expect((await store.models.find('AccessToken', 'shared'))?.payload).toEqual({ m: 'a' });
+      expect((await store.models.find('RefreshToken', 'shared'))?.payload).toEqual({ m: 'r' });
+    });
+
+    test('an expired record is not found, whether or not the database removed it yet', async () => {
+      await store.models.upsert('AccessToken', 'expired', { payload: {}, expiresAt: anHourAgo() });
+      expect(await store.models.find('AccessToken', 'expired')).toBeUndefined();
+    });
+
+    test('a record without expiry lives on', async () => {
+      await store.models.upsert('Grant', 'forever', { payload: { f: 1 }, expiresAt: undefined });
+      expect((await store.models.find('Grant', 'forever'))?.expiresAt).toBeUndefined();
+    });
+
+    test('consume marks a record consumed', async () => {
+      await store.models.upsert('AuthorizationCode', 'code1', { payload: {}, expiresAt: inOneHour() });
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      await store.models.consume('AuthorizationCode', 'code1', at);
+      expect((await store.models.find('AuthorizationCode', 'code1'))?.consumedAt?.getTime()).toBe(at.getTime());
+    });
+
+    test('destroy deletes one record', async () => {
+      await store.models.upsert('AccessToken', 'd1', { payload: {}, expiresAt: inOneHour() });
+      await store.models.destroy('AccessToken', 'd1');
+      expect(await store.models.find('AccessToken', 'd1')).toBeUndefined();
+    });
+
+    test('destroyByGrantId deletes the grant\'s records of that model only', async () => {
+      await store.models.upsert('AccessToken', 'ga1', { payload: {}, expiresAt: inOneHour(), grantId: 'G' });
+      await store.models.upsert('AccessToken', 'ga2', { payload: {}, expiresAt: inOneHour(), grantId: 'G' });
+      await store.models.upsert('RefreshToken', 'gr1', { payload: {}, expiresAt: inOneHour(), grantId: 'G' });
+      await store.models.upsert('AccessToken', 'other', { payload: {}, expiresAt: inOneHour(), grantId: 'H' });
+      await store.models.destroyByGrantId('AccessToken', 'G');
+      expect(await store.models.find('AccessToken', 'ga1')).toBeUndefined();
+      expect(await store.models.find('AccessToken', 'ga2')).toBeUndefined();
+      expect(await store.models.find('RefreshToken', 'gr1')).toBeDefined();
+      expect(await store.models.find('AccessToken', 'other')).toBeDefined();
+    });
+
+    test('destroyByClientId deletes every record of the client, across models', async () => {
+      await store.models.upsert('ClientCredentials', 'cc1', { payload: {}, expiresAt: inOneHour(), clientId: 'doomed' });
+      await store.models.upsert('RegistrationAccessToken', 'rat1', { payload: {}, expiresAt: undefined, clientId: 'doomed' });
+      await store.models.upsert('ClientCredentials', 'cc2', { payload: {}, expiresAt: inOneHour(), clientId: 'kept' });
+      expect(await store.models.destroyByClientId('doomed')).toBe(2);
+      expect(await store.models.find('ClientCredentials', 'cc1')).toBeUndefined();
+      expect(await store.models.find('RegistrationAccessToken', 'rat1')).toBeUndefined();
+      expect(await store.models.find('ClientCredentials', 'cc2')).toBeDefined();
+    });
+
+    test('findByUid and findByUserCode return the key and the record', async () => {
+      await store.models.upsert('Session', 's1', { payload: { a: 1 }, expiresAt: inOneHour(), uid: 'U1' });
+      await store.models.upsert('DeviceCode', 'dc1', { payload: { b: 2 }, expiresAt: inOneHour(), userCode: 'UC1' });
+      expect(await store.models.findByUid('Session', 'U1')).toEqual(expect.objectContaining({ key: 's1', record: expect.objectContaining({ payload: { a: 1 } }) }));
+      expect(await store.models.findByUserCode('DeviceCode', 'UC1')).toEqual(expect.objectContaining({ key: 'dc1' }));
+      expect(await store.models.findByUid('Session', 'nope')).toBeUndefined();
+    });
+
+    test('sweepExpired deletes expired records and keeps live ones', async () => {
+      await store.models.upsert('AccessToken', 'sweep-me', { payload: {}, expiresAt: anHourAgo() });
+      await store.models.upsert('AccessToken', 'keep-me', { payload: {}, expiresAt: inOneHour() });
+      await store.revocations.revoke('old-jti', anHourAgo());
+      const deleted = await store.sweepExpired(new Date());
+      expect(deleted).toBeGreaterThanOrEqual(store.expiryMode === 'sweep' ? 2 : 0);
+      expect(await store.models.find('AccessToken', 'keep-me')).toBeDefined();
+      // After a sweep, even an upsert of the same key starts from scratch.
+      await store.models.upsert('AccessToken', 'sweep-me', { payload: { fresh: true }, expiresAt: inOneHour() });
+      expect((await store.models.find('AccessToken', 'sweep-me'))?.payload).toEqual({ fresh: true });
+    });
+  });
+
+  describe('clients', () => {
+    test('upsert, find and delete', async () => {
+      const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+      await store.clients.upsert({ clientId: 'client-a', metadata: { client_name: 'A', profile: { 'tenant.id': 't1' } }, createdAt });
+      expect(await store.clients.find('client-a')).toEqual({
+        clientId: 'client-a',
+        metadata: { client_name: 'A', profile: { 'tenant.id': 't1' } },
+        createdAt,
+      });
+      expect(await store.clients.delete('client-a')).toBe(true);
+      expect(await store.clients.find('client-a')).toBeUndefined();
+      expect(await store.clients.delete('client-a')).toBe(false);
+    });
+
+    test('an update keeps the creation time', async () => {
+      const createdAt = new Date(1_700_000_000_000);
+      await store.clients.upsert({ clientId: 'client-b', metadata: { v: 1 }, createdAt });
+      await store.clients.upsert({ clientId: 'client-b', metadata: { v: 2 }, createdAt: new Date() });
+      const found = await store.clients.find('client-b');
+      expect(found?.metadata).toEqual({ v: 2 });
+      expect(found?.createdAt.getTime()).toBe(createdAt.getTime());
+    });
+  });
+
+  describe('signing keys', () => {
+    test('insert is idempotent per kid and list is ordered by creation', async () => {
+      const base = { alg: 'RS256', publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' }, sealedPrivateJwk: 'sealed' };
+      await store.signingKeys.insert({ ...base, kid: 'later', createdAt: new Date(2_000_000_000_000) });
+      await store.signingKeys.insert({ ...base, kid: 'earlier', createdAt: new Date(1_000_000_000_000) });
+      await store.signingKeys.insert({ ...base, kid: 'earlier', sealedPrivateJwk: 'overwritten?', createdAt: new Date() });
+      const keys = await store.signingKeys.list();
+      expect(keys.map((key) => key.kid)).toEqual(['earlier', 'later']);
+      expect(keys[0]).toEqual({ ...base, kid: 'earlier', createdAt: new Date(1_000_000_000_000) });
+    });
+  });
+
+  describe('revocations', () => {
+    test('a revoked id is revoked until its expiry', async () => {
+      const expiresAt = inOneHour();
+      await store.revocations.revoke('jti-1', expiresAt);
+      expect(await store.revocations.isRevoked('jti-1', new Date())).toBe(true);
+      expect(await store.revocations.isRevoked('jti-1', new Date(expiresAt.getTime() + 1))).toBe(false);
+      expect(await store.revocations.isRevoked('jti-unknown', new Date())).toBe(false);
+    });
+
+    test('revoking twice keeps the later expiry', async () => {
+      const later = inOneHour();
+      await store.revocations.revoke('jti-2', later);
+      await store.revocations.revoke('jti-2', new Date(Date.now() + 1_000));
+      expect(await store.revocations.isRevoked('jti-2', new Date(later.getTime() - 1_000))).toBe(true);
+    });
+  });
+});
