@@ -11,7 +11,7 @@ export interface SigningKeySet {
   publicJwks: JWK[];
 }
 
-async function generateSigningKey(alg: SigningAlgorithm, now: Date, box: SecretBox): Promise<StoredSigningKey> {
+async function generateSigningKey(alg: SigningAlgorithm, generation: number, now: Date, box: SecretBox): Promise<StoredSigningKey> {
   const options = alg === 'EdDSA' ? { extractable: true, crv: 'Ed25519' } : alg === 'RS256' ? { extractable: true, modulusLength: 2048 } : { extractable: true };
   const { privateKey, publicKey } = await generateKeyPair(alg, options);
   const publicJwk = await exportJWK(publicKey);
@@ -20,6 +20,7 @@ async function generateSigningKey(alg: SigningAlgorithm, now: Date, box: SecretB
   return {
     kid,
     alg,
+    generation,
     publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
     sealedPrivateJwk: box.seal(JSON.stringify(privateJwk)),
     createdAt: now,
@@ -28,8 +29,8 @@ async function generateSigningKey(alg: SigningAlgorithm, now: Date, box: SecretB
 
 /**
  * Loads the signing keys, generating and storing one for every required algorithm that has none.
- * Instances that race on an empty store each insert a key, then all read back the same set, so
- * they publish and sign with the same keys.
+ * Instances racing on an empty store all try to insert generation 1 of an algorithm; the store
+ * keeps one, and every instance reads back the same set.
  */
 export async function ensureSigningKeys(
   store: SigningKeyStore,
@@ -39,7 +40,7 @@ export async function ensureSigningKeys(
 ): Promise<SigningKeySet> {
   const existing = new Set((await store.list()).map((key) => key.alg));
   for (const alg of algorithms) {
-    if (!existing.has(alg)) await store.insert(await generateSigningKey(alg, now(), box));
+    if (!existing.has(alg)) await store.insert(await generateSigningKey(alg, 1, now(), box));
   }
   const keys = await store.list();
   return {

@@ -45,6 +45,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
+    // Browser sign-in comes later; until then no implicit flow is even advertised.
+    responseTypes: ['code'],
     scopes: allScopes(configuration.resourceServers),
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraClientMetadata },
     extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper),

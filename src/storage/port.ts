@@ -53,6 +53,8 @@ export interface ClientStore {
 export interface StoredSigningKey {
   kid: string;
   alg: string;
+  /** 1 for an algorithm's first key, then one more per rotation; unique per algorithm. */
+  generation: number;
   /** Public JWK; safe to publish. */
   publicJwk: JsonObject;
   /** Private JWK sealed with the master key (see secrets/). */
@@ -61,9 +63,13 @@ export interface StoredSigningKey {
 }
 
 export interface SigningKeyStore {
+  /** Oldest first. */
   list(): Promise<StoredSigningKey[]>;
-  /** Inserts unless a key with that kid exists. */
-  insert(key: StoredSigningKey): Promise<void>;
+  /**
+   * Inserts unless a key with that kid, or with that algorithm and generation, exists; false when
+   * another instance got there first (instances race on an empty or rotating store).
+   */
+  insert(key: StoredSigningKey): Promise<boolean>;
 }
 
 /** Ids (jti) of revoked self-contained tokens, remembered until the tokens would have expired. */

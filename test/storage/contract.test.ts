@@ -135,14 +135,25 @@ describe.each(backends)('storage contract ($name)', (backend) => {
   });
 
   describe('signing keys', () => {
-    test('insert is idempotent per kid and list is ordered by creation', async () => {
-      const base = { alg: 'RS256', publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' }, sealedPrivateJwk: 'sealed' };
-      await store.signingKeys.insert({ ...base, kid: 'later', createdAt: new Date(2_000_000_000_000) });
-      await store.signingKeys.insert({ ...base, kid: 'earlier', createdAt: new Date(1_000_000_000_000) });
-      await store.signingKeys.insert({ ...base, kid: 'earlier', sealedPrivateJwk: 'overwritten?', createdAt: new Date() });
+    const base = { alg: 'RS256', publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' }, sealedPrivateJwk: 'sealed' };
+
+    test('insert keeps the first key of a kid, list is ordered by creation', async () => {
+      expect(await store.signingKeys.insert({ ...base, kid: 'later', generation: 2, createdAt: new Date(2_000_000_000_000) })).toBe(true);
+      expect(await store.signingKeys.insert({ ...base, kid: 'earlier', generation: 1, createdAt: new Date(1_000_000_000_000) })).toBe(true);
+      expect(await store.signingKeys.insert({ ...base, kid: 'earlier', generation: 3, sealedPrivateJwk: 'other', createdAt: new Date() })).toBe(false);
       const keys = await store.signingKeys.list();
       expect(keys.map((key) => key.kid)).toEqual(['earlier', 'later']);
-      expect(keys[0]).toEqual({ ...base, kid: 'earlier', createdAt: new Date(1_000_000_000_000) });
+      expect(keys[0]).toEqual({ ...base, kid: 'earlier', generation: 1, createdAt: new Date(1_000_000_000_000) });
+    });
+
+    test('one key per algorithm and generation: the loser of a race is told so', async () => {
+      const key = { ...base, alg: 'ES256', generation: 1, createdAt: new Date() };
+      const results = await Promise.all([
+        store.signingKeys.insert({ ...key, kid: 'racer-a' }),
+        store.signingKeys.insert({ ...key, kid: 'racer-b' }),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await store.signingKeys.list()).filter((stored) => stored.alg === 'ES256')).toHaveLength(1);
     });
   });
 

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   config?: Record<string, unknown>;
   /** Reuse the data of an earlier server (restart). */
   settings?: { mongodbUri?: string; dataDir: string };
+  /** Listen on this port (a restart keeps its issuer); a free one otherwise. */
+  port?: number;
   now?: () => Date;
 }
 
@@ -33,7 +35,7 @@ export interface TestServerOptions {
 export async function startTestServer(backend: Backend, options: TestServerOptions = {}): Promise<TestServer> {
   const settings = options.settings ?? backend.settings();
   const httpServer: Server = createServer();
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => httpServer.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
 

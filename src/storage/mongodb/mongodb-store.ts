@@ -28,6 +28,7 @@ interface ClientDocument {
 interface SigningKeyDocument {
   _id: string;
   alg: string;
+  generation: number;
   publicJwk: string;
   sealedPrivateJwk: string;
   createdAt: Date;
@@ -58,6 +59,8 @@ function toStoredModel(document: ModelDocument): StoredModelRecord {
     userCode: document.userCode ?? undefined,
   };
 }
+
+const DUPLICATE_KEY = 11000;
 
 /** Server codes meaning "this server does not do TTL indexes" (FerretDB, some hosted services). */
 const TTL_UNSUPPORTED_CODES = new Set([238 /* NotImplemented */, 115 /* CommandNotSupported */, 67 /* CannotCreateIndex */]);
@@ -110,6 +113,7 @@ export class MongoStore implements Store {
     await models.createIndex({ model: 1, uid: 1 }, { name: 'model_uid' });
     await models.createIndex({ model: 1, userCode: 1 }, { name: 'model_userCode' });
     await this.#db.collection<ClientDocument>('clients').createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
+    await this.#db.collection<SigningKeyDocument>('signing_keys').createIndex({ alg: 1, generation: 1 }, { name: 'alg_generation', unique: true });
 
     this.#expiryMode = 'ttl-index';
     for (const name of ['oidc_models', 'revoked_tokens']) {
@@ -201,11 +205,18 @@ class MongoClientStore implements ClientStore {
   constructor(private readonly collection: Collection<ClientDocument>) {}
 
   async upsert(record: ClientRecord): Promise<void> {
-    await this.collection.updateOne(
+    const write = () => this.collection.updateOne(
       { _id: record.clientId },
       { $set: { metadata: JSON.stringify(record.metadata) }, $setOnInsert: { createdAt: record.createdAt } },
       { upsert: true },
     );
+    try {
+      await write();
+    } catch (error) {
+      // Two concurrent upserts of a new id can both try to insert; the loser updates instead.
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      await write();
+    }
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
@@ -227,25 +238,28 @@ class MongoSigningKeyStore implements SigningKeyStore {
     return documents.map((document) => ({
       kid: document._id,
       alg: document.alg,
+      generation: document.generation,
       publicJwk: JSON.parse(document.publicJwk) as JsonObject,
       sealedPrivateJwk: document.sealedPrivateJwk,
       createdAt: document.createdAt,
     }));
   }
 
-  async insert(key: StoredSigningKey): Promise<void> {
-    await this.collection.updateOne(
-      { _id: key.kid },
-      {
-        $setOnInsert: {
-          alg: key.alg,
-          publicJwk: JSON.stringify(key.publicJwk),
-          sealedPrivateJwk: key.sealedPrivateJwk,
-          createdAt: key.createdAt,
-        },
-      },
-      { upsert: true },
-    );
+  async insert(key: StoredSigningKey): Promise<boolean> {
+    try {
+      await this.collection.insertOne({
+        _id: key.kid,
+        alg: key.alg,
+        generation: key.generation,
+        publicJwk: JSON.stringify(key.publicJwk),
+        sealedPrivateJwk: key.sealedPrivateJwk,
+        createdAt: key.createdAt,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      throw error;
+    }
   }
 }
 

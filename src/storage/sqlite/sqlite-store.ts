@@ -38,9 +38,11 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY,
     alg TEXT NOT NULL,
+    generation INTEGER NOT NULL,
     public_jwk TEXT NOT NULL,
     sealed_private_jwk TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    UNIQUE (alg, generation)
   ) WITHOUT ROWID;
 
   CREATE TABLE IF NOT EXISTS revoked_tokens (
@@ -223,25 +225,27 @@ class SqliteSigningKeyStore implements SigningKeyStore {
   readonly #insert: StatementSync;
 
   constructor(db: DatabaseSync) {
-    this.#list = db.prepare('SELECT kid, alg, public_jwk, sealed_private_jwk, created_at FROM signing_keys ORDER BY created_at, kid');
+    this.#list = db.prepare('SELECT kid, alg, generation, public_jwk, sealed_private_jwk, created_at FROM signing_keys ORDER BY created_at, kid');
     this.#insert = db.prepare(`
-      INSERT INTO signing_keys (kid, alg, public_jwk, sealed_private_jwk, created_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (kid) DO NOTHING`);
+      INSERT INTO signing_keys (kid, alg, generation, public_jwk, sealed_private_jwk, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING`);
   }
 
   async list(): Promise<StoredSigningKey[]> {
-    const rows = this.#list.all() as { kid: string; alg: string; public_jwk: string; sealed_private_jwk: string; created_at: number }[];
+    const rows = this.#list.all() as { kid: string; alg: string; generation: number; public_jwk: string; sealed_private_jwk: string; created_at: number }[];
     return rows.map((row) => ({
       kid: row.kid,
       alg: row.alg,
+      generation: row.generation,
       publicJwk: JSON.parse(row.public_jwk) as JsonObject,
       sealedPrivateJwk: row.sealed_private_jwk,
       createdAt: new Date(row.created_at),
     }));
   }
 
-  async insert(key: StoredSigningKey): Promise<void> {
-    this.#insert.run(key.kid, key.alg, JSON.stringify(key.publicJwk), key.sealedPrivateJwk, key.createdAt.getTime());
+  async insert(key: StoredSigningKey): Promise<boolean> {
+    const { changes } = this.#insert.run(key.kid, key.alg, key.generation, JSON.stringify(key.publicJwk), key.sealedPrivateJwk, key.createdAt.getTime());
+    return Number(changes) === 1;
   }
 }
 

@@ -1,0 +1,98 @@
+import { ConfigurationError, loadConfiguration } from '../../src/configuration/index.js';
+
+const load = (file: unknown, env: Record<string, string> = {}) =>
+  loadConfiguration({ env: { CONFIG_FILE: 'config.json', ...env }, readFile: () => JSON.stringify(file) });
+
+function expectConfigurationError(run: () => unknown, key: string, fragment?: string): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigurationError);
+  const error = caught as ConfigurationError;
+  expect(error.key).toBe(key);
+  expect(error.message).toContain(key);
+  if (fragment) expect(error.message).toContain(fragment);
+}
+
+describe('configuration', () => {
+  test('defaults apply without a file', () => {
+    const configuration = loadConfiguration({ env: {} });
+    expect(configuration).toEqual(expect.objectContaining({
+      port: 3000,
+      issuer: 'http://localhost:3000',
+      dataDir: './data',
+      adminTokens: [],
+      logLevel: 'info',
+      claims: [],
+      clients: [],
+      registration: { mode: 'initial_access_token' },
+    }));
+    expect(configuration.mongodbUri).toBeUndefined();
+    expect(configuration.resourceServers).toEqual([{
+      resource: 'api://default', scopes: ['api:read', 'api:write'], default: true,
+      accessTokenFormat: 'jwt', accessTokenTtl: 3600, signingAlg: 'RS256',
+    }]);
+  });
+
+  test('the issuer follows PORT by default', () => {
+    expect(loadConfiguration({ env: { PORT: '4100' } }).issuer).toBe('http://localhost:4100');
+  });
+
+  test('environment variables override the file', () => {
+    const configuration = load(
+      { port: 1, issuer: 'https://file.example', dataDir: '/file', adminTokens: ['file-token-0123456789'] },
+      { PORT: '8080', ISSUER: 'https://env.example', DATA_DIR: '/env', ADMIN_TOKEN: 'token-one-0123456789, token-two-0123456789', MONGODB_URI: 'mongodb://db/x' },
+    );
+    expect(configuration).toEqual(expect.objectContaining({
+      port: 8080, issuer: 'https://env.example', dataDir: '/env', mongodbUri: 'mongodb://db/x',
+      adminTokens: ['token-one-0123456789', 'token-two-0123456789'],
+    }));
+  });
+
+  test('per-item defaults fill resource servers', () => {
+    const { resourceServers } = load({ resourceServers: [{ resource: 'https://a.example', scopes: ['a'] }] });
+    expect(resourceServers[0]).toEqual({
+      resource: 'https://a.example', scopes: ['a'], accessTokenFormat: 'jwt', accessTokenTtl: 3600, signingAlg: 'RS256', default: true,
+    });
+  });
+
+  const invalidFiles: [string, unknown, string, string?][] = [
+    ['an unknown top-level key', { colour: 'blue' }, 'colour', 'unknown key'],
+    ['an unknown nested key', { resourceServers: [{ resource: 'https://a.example', scopes: [], audience: 'x' }] }, 'resourceServers[0].audience', 'unknown key'],
+    ['a wrong type', { port: 'eighty' }, 'port', 'integer'],
+    ['a wrong enum value', { resourceServers: [{ resource: 'https://a.example', scopes: [], signingAlg: 'HS256' }] }, 'resourceServers[0].signingAlg', 'RS256'],
+    ['a missing required value', { resourceServers: [{ scopes: ['a'] }] }, 'resourceServers[0].resource', 'required'],
+    ['a relative resource', { resourceServers: [{ resource: 'not a uri', scopes: [] }] }, 'resourceServers[0].resource'],
+    ['two defaults', { resourceServers: [{ resource: 'https://a.example', scopes: [], default: true }, { resource: 'https://b.example', scopes: [], default: true }] }, 'resourceServers[1].default'],
+    ['no default among several', { resourceServers: [{ resource: 'https://a.example', scopes: [] }, { resource: 'https://b.example', scopes: [] }] }, 'resourceServers'],
+    ['a duplicate resource', { resourceServers: [{ resource: 'https://a.example', scopes: [], default: true }, { resource: 'https://a.example', scopes: [] }] }, 'resourceServers[1].resource'],
+    ['a bad registration mode', { registration: { mode: 'closed' } }, 'registration.mode', 'admin_only'],
+    ['a claim with an unknown expression', { claims: [{ name: 'cid', value: 'app.secret' }] }, 'claims[0].value', 'cid'],
+    ['a claim with a syntax error', { claims: [{ name: 'cid', value: '"unterminated' }] }, 'claims[0].value', 'cid'],
+    ['a claim overwriting a registered claim', { claims: [{ name: 'sub', value: 'app.clientId' }] }, 'claims[0].name', 'registered'],
+    ['a claim for an unknown resource', { claims: [{ name: 'cid', value: 'app.clientId', resources: ['https://nope.example'] }] }, 'claims[0].resources[0]'],
+    ['a static client without a secret', { clients: [{ client_id: 'c' }] }, 'clients[0].client_secret'],
+    ['an issuer with a path', { issuer: 'https://as.example/tenant' }, 'issuer'],
+    ['an issuer with a trailing slash', { issuer: 'https://as.example/' }, 'issuer'],
+    ['a short encryption key', { encryptionKey: 'short' }, 'encryptionKey'],
+  ];
+  test.each(invalidFiles.map(([label, file, key, fragment]) => [label, file, key, fragment ?? ''] as const))(
+    '%s stops start-up naming the key',
+    (_label, file, key, fragment) => {
+      expectConfigurationError(() => load(file), key, fragment || undefined);
+    },
+  );
+
+  test('an invalid PORT names the variable', () => {
+    expectConfigurationError(() => loadConfiguration({ env: { PORT: 'abc' } }), 'PORT');
+  });
+
+  test('an unreadable or malformed file names CONFIG_FILE', () => {
+    expectConfigurationError(() => loadConfiguration({ env: { CONFIG_FILE: 'x.json' }, readFile: () => '{ nope' }), 'CONFIG_FILE', 'not valid JSON');
+    expectConfigurationError(() => loadConfiguration({ env: { CONFIG_FILE: 'x.json' }, readFile: () => { throw new Error('ENOENT'); } }), 'CONFIG_FILE', 'ENOENT');
+    expectConfigurationError(() => loadConfiguration({ env: { CONFIG_FILE: 'x.json' }, readFile: () => '[]' }), 'CONFIG_FILE', 'object');
+  });
+});

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MAIN = join(process.cwd(), 'dist', 'src', 'main.js');
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startMain(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  child.stderr!.on('data', (chunk) => { output += chunk; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealthy(url: string, run: Run): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (run.child.exitCode !== null) throw new Error(`server exited: ${run.output()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`server did not become healthy: ${run.output()}`);
+}
+
+describe('the server process', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'as-process-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('runs on Node 22 LTS', () => {
+    expect(process.versions.node.split('.')[0]).toBe('22');
+  });
+
+  test('starts on the embedded store, logs JSON without the runtime warning, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const run = startMain({ PORT: String(port), DATA_DIR: dataDir });
+    await waitForHealthy(`http://127.0.0.1:${port}`, run);
+    const discovery = await (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).json() as { issuer: string };
+    expect(discovery.issuer).toBe(`http://localhost:${port}`);
+
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const lines = run.output().trim().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(expect.arrayContaining(['store opened', 'listening', 'shutting down']));
+    expect(run.output()).not.toContain('Unsupported runtime');
+    expect(run.output()).not.toContain('WARNING');
+  });
+
+  test('finishes an in-flight request before exiting on SIGTERM', async () => {
+    const port = await freePort();
+    const run = startMain({ PORT: String(port), DATA_DIR: dataDir });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHealthy(url, run);
+    // A token request whose body arrives after SIGTERM: the server must still answer it.
+    const { request } = await import('node:http');
+    const response = new Promise<number>((resolve, reject) => {
+      const req = request(`${url}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '29' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.write('grant_type=client_');
+      setTimeout(() => {
+        run.child.kill('SIGTERM');
+        setTimeout(() => req.end('credentials'), 200);
+      }, 200);
+    });
+    expect(await response).toBe(400);
+    expect(await run.exited).toBe(0);
+  });
+
+  test.each([
+    ['an unknown key', { resourceServers: [{ resource: 'https://a.example', scopes: [], colour: 'red' }] }, 'resourceServers[0].colour'],
+    ['a wrong type', { logLevel: 5 }, 'logLevel'],
+    ['a missing required value', { claims: [{ name: 'x' }] }, 'claims[0].value'],
+  ])('%s in the configuration file stops start-up with a non-zero exit naming the key', async (_label, file, key) => {
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify(file));
+    const run = startMain({ CONFIG_FILE: configFile, DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`configuration error: ${key}`);
+  });
+
+  test('MongoDB without an encryption key stops start-up naming encryptionKey', async () => {
+    const run = startMain({ MONGODB_URI: process.env.MONGODB_URI!, DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('configuration error: encryptionKey');
+  });
+});
