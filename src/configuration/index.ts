@@ -2,3 +2,4 @@ export { loadConfiguration, configurationSchema, keyPath, type ConfigurationSour
 export { ConfigurationError } from './errors.js';
 export { ENVIRONMENT_KEYS, type Environment } from './environment.js';
 export type * from './types.js';
+export { renderConfigurationReference } from './reference.js';
