@@ -103,7 +103,7 @@ class ClientAdapter implements Adapter {
     if (typeof metadata.client_secret === 'string' && !hasher.isHash(metadata.client_secret)) {
       metadata.client_secret = hasher.hash(metadata.client_secret);
     }
-    await clients.upsert({ clientId: id, metadata, createdAt: now() });
+    await clients.upsert({ clientId: id, metadata, attributes: {}, createdAt: now() });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

@@ -29,6 +29,6 @@ export async function seedStaticClients(
     }
     const metadata: Record<string, unknown> = { ...client };
     if (client.client_secret !== undefined) metadata.client_secret = hasher.hash(client.client_secret);
-    await store.upsert({ clientId: client.client_id, metadata, createdAt: now() });
+    await store.upsert({ clientId: client.client_id, metadata, attributes: { source: 'configuration' }, createdAt: now() });
   }
 }

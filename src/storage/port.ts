@@ -39,7 +39,10 @@ export interface ModelStore {
 
 export interface ClientRecord {
   clientId: string;
+  /** RFC 7591 metadata as oidc-provider reads it (client_secret hashed). */
   metadata: JsonObject;
+  /** Server-side bookkeeping never shown to the client (registration policy, ...). */
+  attributes: JsonObject;
   createdAt: Date;
 }
 
@@ -48,6 +51,31 @@ export interface ClientStore {
   find(clientId: string): Promise<ClientRecord | undefined>;
   /** True when a client was deleted. */
   delete(clientId: string): Promise<boolean>;
+}
+
+/** An RFC 7591 initial access token, stored under a hash of its value. */
+export interface InitialAccessTokenRecord {
+  id: string;
+  tokenHash: string;
+  /** Names of the registration policies it grants. */
+  policies: string[];
+  expiresAt: Date | undefined;
+  /** Undefined: unlimited. */
+  maxUses: number | undefined;
+  uses: number;
+  createdAt: Date;
+}
+
+export interface InitialAccessTokenStore {
+  /** Inserts, or replaces the definition of an existing id while keeping its use count. */
+  put(record: InitialAccessTokenRecord): Promise<void>;
+  findByHash(tokenHash: string): Promise<InitialAccessTokenRecord | undefined>;
+  /** Atomically counts one use; false when the token is expired, used up or gone. */
+  recordUse(id: string, now: Date): Promise<boolean>;
+  /** Gives a use back (the registration it was counted for failed). */
+  releaseUse(id: string): Promise<void>;
+  list(): Promise<InitialAccessTokenRecord[]>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface StoredSigningKey {
@@ -86,6 +114,7 @@ export interface Store {
   readonly expiryMode: ExpiryMode;
   readonly models: ModelStore;
   readonly clients: ClientStore;
+  readonly initialAccessTokens: InitialAccessTokenStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   /** Throws when the database cannot be reached. */

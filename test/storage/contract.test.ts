@@ -113,10 +113,11 @@ describe.each(backends)('storage contract ($name)', (backend) => {
   describe('clients', () => {
     test('upsert, find and delete', async () => {
       const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-      await store.clients.upsert({ clientId: 'client-a', metadata: { client_name: 'A', profile: { 'tenant.id': 't1' } }, createdAt });
+      await store.clients.upsert({ clientId: 'client-a', metadata: { client_name: 'A', profile: { 'tenant.id': 't1' } }, attributes: { policy: 'p.1' }, createdAt });
       expect(await store.clients.find('client-a')).toEqual({
         clientId: 'client-a',
         metadata: { client_name: 'A', profile: { 'tenant.id': 't1' } },
+        attributes: { policy: 'p.1' },
         createdAt,
       });
       expect(await store.clients.delete('client-a')).toBe(true);
@@ -126,11 +127,52 @@ describe.each(backends)('storage contract ($name)', (backend) => {
 
     test('an update keeps the creation time', async () => {
       const createdAt = new Date(1_700_000_000_000);
-      await store.clients.upsert({ clientId: 'client-b', metadata: { v: 1 }, createdAt });
-      await store.clients.upsert({ clientId: 'client-b', metadata: { v: 2 }, createdAt: new Date() });
+      await store.clients.upsert({ clientId: 'client-b', metadata: { v: 1 }, attributes: { a: 1 }, createdAt });
+      await store.clients.upsert({ clientId: 'client-b', metadata: { v: 2 }, attributes: { a: 2 }, createdAt: new Date() });
       const found = await store.clients.find('client-b');
       expect(found?.metadata).toEqual({ v: 2 });
+      expect(found?.attributes).toEqual({ a: 2 });
       expect(found?.createdAt.getTime()).toBe(createdAt.getTime());
+    });
+  });
+
+  describe('initial access tokens', () => {
+    const record = (id: string, overrides: Partial<Parameters<Store['initialAccessTokens']['put']>[0]> = {}) => ({
+      id, tokenHash: `hash-${id}`, policies: ['default'], expiresAt: inOneHour(), maxUses: 2, uses: 0, createdAt: new Date(1_000), ...overrides,
+    });
+
+    test('put, findByHash, list and delete', async () => {
+      await store.initialAccessTokens.put(record('iat-1'));
+      expect(await store.initialAccessTokens.findByHash('hash-iat-1')).toEqual(expect.objectContaining({ id: 'iat-1', policies: ['default'], maxUses: 2, uses: 0 }));
+      expect((await store.initialAccessTokens.list()).map((token) => token.id)).toContain('iat-1');
+      expect(await store.initialAccessTokens.delete('iat-1')).toBe(true);
+      expect(await store.initialAccessTokens.findByHash('hash-iat-1')).toBeUndefined();
+      expect(await store.initialAccessTokens.delete('iat-1')).toBe(false);
+    });
+
+    test('recordUse stops at maxUses, even under concurrency, and releaseUse gives one back', async () => {
+      await store.initialAccessTokens.put(record('iat-2', { maxUses: 3 }));
+      const results = await Promise.all(Array.from({ length: 6 }, () => store.initialAccessTokens.recordUse('iat-2', new Date())));
+      expect(results.filter(Boolean)).toHaveLength(3);
+      expect((await store.initialAccessTokens.findByHash('hash-iat-2'))?.uses).toBe(3);
+      await store.initialAccessTokens.releaseUse('iat-2');
+      expect(await store.initialAccessTokens.recordUse('iat-2', new Date())).toBe(true);
+    });
+
+    test('recordUse refuses an expired token and counts nothing for an unlimited one beyond the use', async () => {
+      await store.initialAccessTokens.put(record('iat-3', { expiresAt: anHourAgo() }));
+      expect(await store.initialAccessTokens.recordUse('iat-3', new Date())).toBe(false);
+      await store.initialAccessTokens.put(record('iat-4', { maxUses: undefined, expiresAt: undefined }));
+      expect(await store.initialAccessTokens.recordUse('iat-4', new Date())).toBe(true);
+      expect(await store.initialAccessTokens.recordUse('iat-4', new Date())).toBe(true);
+      expect((await store.initialAccessTokens.findByHash('hash-iat-4'))?.uses).toBe(2);
+    });
+
+    test('put of an existing id keeps its use count', async () => {
+      await store.initialAccessTokens.put(record('iat-5'));
+      await store.initialAccessTokens.recordUse('iat-5', new Date());
+      await store.initialAccessTokens.put(record('iat-5', { policies: ['other'] }));
+      expect(await store.initialAccessTokens.findByHash('hash-iat-5')).toEqual(expect.objectContaining({ uses: 1, policies: ['other'] }));
     });
   });
 

@@ -2,7 +2,7 @@ import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb
 
 import type {
   ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
-  SigningKeyStore, Store, StoredModelRecord, StoredSigningKey,
+  SigningKeyStore, Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
 } from '../port.js';
 
 const DEFAULT_DATABASE = 'dcr_authorization_server';
@@ -22,7 +22,24 @@ interface ModelDocument {
 interface ClientDocument {
   _id: string;
   metadata: string;
+  attributes: string;
   createdAt: Date;
+}
+
+interface InitialAccessTokenDocument {
+  _id: string;
+  tokenHash: string;
+  policies: string[];
+  expiresAt: Date | null;
+  maxUses: number | null;
+  createdAt: Date;
+}
+
+/** One counted use of an initial access token: `_id` is `<token id>#<n>`, n from 1 to maxUses. */
+interface InitialAccessTokenUseDocument {
+  _id: string;
+  tokenId: string;
+  n: number;
 }
 
 interface SigningKeyDocument {
@@ -69,6 +86,7 @@ export class MongoStore implements Store {
   readonly backend = 'mongodb' as const;
   readonly models: ModelStore;
   readonly clients: ClientStore;
+  readonly initialAccessTokens: InitialAccessTokenStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly #client: MongoClient;
@@ -94,6 +112,10 @@ export class MongoStore implements Store {
     this.#db = db;
     this.models = new MongoModelStore(db.collection<ModelDocument>('oidc_models'));
     this.clients = new MongoClientStore(db.collection<ClientDocument>('clients'));
+    this.initialAccessTokens = new MongoInitialAccessTokenStore(
+      db.collection<InitialAccessTokenDocument>('initial_access_tokens'),
+      db.collection<InitialAccessTokenUseDocument>('initial_access_token_uses'),
+    );
     this.signingKeys = new MongoSigningKeyStore(db.collection<SigningKeyDocument>('signing_keys'));
     this.revocations = new MongoRevocationStore(db.collection<RevokedTokenDocument>('revoked_tokens'));
   }
@@ -113,6 +135,8 @@ export class MongoStore implements Store {
     await models.createIndex({ model: 1, uid: 1 }, { name: 'model_uid' });
     await models.createIndex({ model: 1, userCode: 1 }, { name: 'model_userCode' });
     await this.#db.collection<ClientDocument>('clients').createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
+    await this.#db.collection<InitialAccessTokenDocument>('initial_access_tokens').createIndex({ tokenHash: 1 }, { name: 'tokenHash', unique: true });
+    await this.#db.collection<InitialAccessTokenUseDocument>('initial_access_token_uses').createIndex({ tokenId: 1, n: 1 }, { name: 'tokenId_n' });
     await this.#db.collection<SigningKeyDocument>('signing_keys').createIndex({ alg: 1, generation: 1 }, { name: 'alg_generation', unique: true });
 
     this.#expiryMode = 'ttl-index';
@@ -207,7 +231,7 @@ class MongoClientStore implements ClientStore {
   async upsert(record: ClientRecord): Promise<void> {
     const write = () => this.collection.updateOne(
       { _id: record.clientId },
-      { $set: { metadata: JSON.stringify(record.metadata) }, $setOnInsert: { createdAt: record.createdAt } },
+      { $set: { metadata: JSON.stringify(record.metadata), attributes: JSON.stringify(record.attributes) }, $setOnInsert: { createdAt: record.createdAt } },
       { upsert: true },
     );
     try {
@@ -222,11 +246,95 @@ class MongoClientStore implements ClientStore {
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const document = await this.collection.findOne({ _id: clientId });
     if (!document) return undefined;
-    return { clientId: document._id, metadata: JSON.parse(document.metadata) as JsonObject, createdAt: document.createdAt };
+    return {
+      clientId: document._id,
+      metadata: JSON.parse(document.metadata) as JsonObject,
+      attributes: JSON.parse(document.attributes ?? '{}') as JsonObject,
+      createdAt: document.createdAt,
+    };
   }
 
   async delete(clientId: string): Promise<boolean> {
     return (await this.collection.deleteOne({ _id: clientId })).deletedCount > 0;
+  }
+}
+
+function toInitialAccessToken(document: InitialAccessTokenDocument, uses: number): InitialAccessTokenRecord {
+  return {
+    id: document._id,
+    tokenHash: document.tokenHash,
+    policies: document.policies,
+    expiresAt: document.expiresAt ?? undefined,
+    maxUses: document.maxUses ?? undefined,
+    uses,
+    createdAt: document.createdAt,
+  };
+}
+
+/**
+ * Uses are counted by inserting numbered use documents, whose unique ids make a use atomic on
+ * every server: FerretDB applies concurrent conditional updates ($inc guarded by a filter)
+ * without isolation, so a counter there would let concurrent registrations exceed max_uses.
+ */
+class MongoInitialAccessTokenStore implements InitialAccessTokenStore {
+  constructor(
+    private readonly tokens: Collection<InitialAccessTokenDocument>,
+    private readonly uses: Collection<InitialAccessTokenUseDocument>,
+  ) {}
+
+  async #countUses(tokenId: string): Promise<number> {
+    return this.uses.countDocuments({ tokenId });
+  }
+
+  async put(record: InitialAccessTokenRecord): Promise<void> {
+    const existing = await this.tokens.findOne({ _id: record.id });
+    await this.tokens.replaceOne(
+      { _id: record.id },
+      {
+        tokenHash: record.tokenHash,
+        policies: record.policies,
+        expiresAt: record.expiresAt ?? null,
+        maxUses: record.maxUses ?? null,
+        createdAt: existing?.createdAt ?? record.createdAt,
+      },
+      { upsert: true },
+    );
+  }
+
+  async findByHash(tokenHash: string): Promise<InitialAccessTokenRecord | undefined> {
+    const document = await this.tokens.findOne({ tokenHash });
+    return document ? toInitialAccessToken(document, await this.#countUses(document._id)) : undefined;
+  }
+
+  async recordUse(id: string, now: Date): Promise<boolean> {
+    const token = await this.tokens.findOne({ _id: id });
+    if (!token || (token.expiresAt && token.expiresAt.getTime() <= now.getTime())) return false;
+    const limit = token.maxUses ?? Number.POSITIVE_INFINITY;
+    for (let n = (await this.#countUses(id)) + 1; n <= limit; n += 1) {
+      try {
+        await this.uses.insertOne({ _id: `${id}#${n}`, tokenId: id, n });
+        return true;
+      } catch (error) {
+        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      }
+    }
+    return false;
+  }
+
+  async releaseUse(id: string): Promise<void> {
+    const [latest] = await this.uses.find({ tokenId: id }).sort({ n: -1 }).limit(1).toArray();
+    if (latest) await this.uses.deleteOne({ _id: latest._id });
+  }
+
+  async list(): Promise<InitialAccessTokenRecord[]> {
+    const documents = await this.tokens.find().sort({ createdAt: 1, _id: 1 }).toArray();
+    return Promise.all(documents.map(async (document) => toInitialAccessToken(document, await this.#countUses(document._id))));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = (await this.tokens.deleteOne({ _id: id })).deletedCount > 0;
+    await this.uses.deleteMany({ tokenId: id });
+    return deleted;
   }
 }
 

@@ -4,7 +4,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 import type {
   ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
-  Store, StoredModelRecord, StoredSigningKey,
+  Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
 } from '../port.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
@@ -31,9 +31,20 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS clients (
     client_id TEXT PRIMARY KEY,
     metadata TEXT NOT NULL,
+    attributes TEXT NOT NULL DEFAULT '{}',
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS clients_created ON clients (created_at, client_id);
+
+  CREATE TABLE IF NOT EXISTS initial_access_tokens (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    policies TEXT NOT NULL,
+    expires_at INTEGER,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
 
   CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY,
@@ -86,6 +97,7 @@ export class SqliteStore implements Store {
   readonly expiryMode = 'sweep' as const;
   readonly models: ModelStore;
   readonly clients: ClientStore;
+  readonly initialAccessTokens: InitialAccessTokenStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly #db: DatabaseSync;
@@ -102,6 +114,7 @@ export class SqliteStore implements Store {
     db.exec(SCHEMA);
     this.models = new SqliteModelStore(db);
     this.clients = new SqliteClientStore(db);
+    this.initialAccessTokens = new SqliteInitialAccessTokenStore(db);
     this.signingKeys = new SqliteSigningKeyStore(db);
     this.revocations = new SqliteRevocationStore(db);
     this.#sweeps = [
@@ -199,24 +212,103 @@ class SqliteClientStore implements ClientStore {
 
   constructor(db: DatabaseSync) {
     this.#upsert = db.prepare(`
-      INSERT INTO clients (client_id, metadata, created_at) VALUES (?, ?, ?)
-      ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata`);
-    this.#find = db.prepare('SELECT client_id, metadata, created_at FROM clients WHERE client_id = ?');
+      INSERT INTO clients (client_id, metadata, attributes, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, attributes = excluded.attributes`);
+    this.#find = db.prepare('SELECT client_id, metadata, attributes, created_at FROM clients WHERE client_id = ?');
     this.#delete = db.prepare('DELETE FROM clients WHERE client_id = ?');
   }
 
   async upsert(record: ClientRecord): Promise<void> {
-    this.#upsert.run(record.clientId, JSON.stringify(record.metadata), record.createdAt.getTime());
+    this.#upsert.run(record.clientId, JSON.stringify(record.metadata), JSON.stringify(record.attributes), record.createdAt.getTime());
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    const row = this.#find.get(clientId) as { client_id: string; metadata: string; created_at: number } | undefined;
+    const row = this.#find.get(clientId) as { client_id: string; metadata: string; attributes: string; created_at: number } | undefined;
     if (!row) return undefined;
-    return { clientId: row.client_id, metadata: JSON.parse(row.metadata) as JsonObject, createdAt: new Date(row.created_at) };
+    return {
+      clientId: row.client_id,
+      metadata: JSON.parse(row.metadata) as JsonObject,
+      attributes: JSON.parse(row.attributes) as JsonObject,
+      createdAt: new Date(row.created_at),
+    };
   }
 
   async delete(clientId: string): Promise<boolean> {
     return Number(this.#delete.run(clientId).changes) > 0;
+  }
+}
+
+interface InitialAccessTokenRow {
+  id: string;
+  token_hash: string;
+  policies: string;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  created_at: number;
+}
+
+function toInitialAccessToken(row: InitialAccessTokenRow): InitialAccessTokenRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    policies: JSON.parse(row.policies) as string[],
+    expiresAt: toDate(row.expires_at),
+    maxUses: row.max_uses ?? undefined,
+    uses: row.uses,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+class SqliteInitialAccessTokenStore implements InitialAccessTokenStore {
+  readonly #put: StatementSync;
+  readonly #findByHash: StatementSync;
+  readonly #recordUse: StatementSync;
+  readonly #releaseUse: StatementSync;
+  readonly #list: StatementSync;
+  readonly #delete: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    const columns = 'id, token_hash, policies, expires_at, max_uses, uses, created_at';
+    this.#put = db.prepare(`
+      INSERT INTO initial_access_tokens (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, policies = excluded.policies,
+        expires_at = excluded.expires_at, max_uses = excluded.max_uses`);
+    this.#findByHash = db.prepare(`SELECT ${columns} FROM initial_access_tokens WHERE token_hash = ?`);
+    this.#recordUse = db.prepare(`
+      UPDATE initial_access_tokens SET uses = uses + 1
+      WHERE id = ? AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)`);
+    this.#releaseUse = db.prepare('UPDATE initial_access_tokens SET uses = uses - 1 WHERE id = ? AND uses > 0');
+    this.#list = db.prepare(`SELECT ${columns} FROM initial_access_tokens ORDER BY created_at, id`);
+    this.#delete = db.prepare('DELETE FROM initial_access_tokens WHERE id = ?');
+  }
+
+  async put(record: InitialAccessTokenRecord): Promise<void> {
+    this.#put.run(
+      record.id, record.tokenHash, JSON.stringify(record.policies), record.expiresAt?.getTime() ?? null,
+      record.maxUses ?? null, record.uses, record.createdAt.getTime(),
+    );
+  }
+
+  async findByHash(tokenHash: string): Promise<InitialAccessTokenRecord | undefined> {
+    const row = this.#findByHash.get(tokenHash) as InitialAccessTokenRow | undefined;
+    return row && toInitialAccessToken(row);
+  }
+
+  async recordUse(id: string, now: Date): Promise<boolean> {
+    return Number(this.#recordUse.run(id, now.getTime()).changes) === 1;
+  }
+
+  async releaseUse(id: string): Promise<void> {
+    this.#releaseUse.run(id);
+  }
+
+  async list(): Promise<InitialAccessTokenRecord[]> {
+    return (this.#list.all() as unknown as InitialAccessTokenRow[]).map(toInitialAccessToken);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return Number(this.#delete.run(id).changes) > 0;
   }
 }
 
