@@ -1,12 +1,19 @@
+import Router from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 
 import { createClaimMapper } from './claims/index.js';
 import type { Configuration, SigningAlgorithm } from './configuration/index.js';
+import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
+import { RateLimiter } from './http/rate-limiter.js';
 import { ensureSigningKeys } from './keys/index.js';
 import type { Logger } from './logging/index.js';
 import { createProvider, seedStaticClients } from './provider/index.js';
+import {
+  ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
+  type ClientMetadata,
+} from './registration/index.js';
 import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
 import type { Store } from './storage/index.js';
 
@@ -45,7 +52,43 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   provider.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
   await seedStaticClients(provider, configuration.clients, store.clients, hasher, now);
 
-  const app = createHttpApp({ issuer: configuration.issuer, provider, health: () => store.ping(), logger });
+  const { registration } = configuration;
+  const policies = resolvePolicies(configuration);
+  const registrationAccessTokens = new RegistrationAccessTokens(store.models, hasher);
+  const initialAccessTokens = new InitialAccessTokens(store.initialAccessTokens, hasher, now);
+  await initialAccessTokens.seed(registration.initialAccessTokens, (policy) => policies.get(policy)?.maxClientsPerToken);
+  const registrar = new ClientRegistrar({
+    clients: store.clients,
+    models: store.models,
+    hasher,
+    registrationAccessTokens,
+    softwareStatements: new SoftwareStatements(registration.softwareStatements.trustedIssuers),
+    softwareStatementRequired: registration.softwareStatements.required,
+    validate: (metadata: ClientMetadata) => (provider.Client as unknown as { validate(metadata: ClientMetadata): Promise<void> }).validate(metadata),
+    now,
+  });
+
+  const registrationRouter = registrationRoutes({
+    issuer: configuration.issuer,
+    mode: registration.mode,
+    openPolicy: registration.openPolicy,
+    policies,
+    rotateRegistrationAccessToken: registration.rotateRegistrationAccessToken,
+    registrar,
+    initialAccessTokens,
+    registrationAccessTokens,
+    rateLimiter: new RateLimiter(registration.rateLimit.maxRequests, registration.rateLimit.windowSeconds * 1000, () => now().getTime()),
+  });
+  const discoveryRouter = new Router();
+  discoveryRouter.get(WEBFINGER_PATH, webfingerEndpoint(configuration.issuer));
+
+  const app = createHttpApp({
+    issuer: configuration.issuer,
+    provider,
+    health: () => store.ping(),
+    logger,
+    routers: [discoveryRouter, registrationRouter],
+  });
 
   let sweeper: NodeJS.Timeout | undefined;
   if (store.expiryMode === 'sweep') {

@@ -87,6 +87,48 @@ function checkSemantics(configuration: Configuration): void {
   checkResourceServers(configuration);
   checkClaims(configuration);
   checkClients(configuration);
+  checkRegistration(configuration);
+}
+
+/** The policy that exists even when not declared. */
+export const DEFAULT_POLICY_NAME = 'default';
+
+function checkRegistration(configuration: Configuration): void {
+  const { registration, resourceServers } = configuration;
+  const offered = new Set(resourceServers.flatMap((server) => server.scopes));
+  const resources = new Set(resourceServers.map((server) => server.resource));
+  const policyNames = new Set([DEFAULT_POLICY_NAME, ...Object.keys(registration.policies)]);
+
+  for (const [name, policy] of Object.entries(registration.policies)) {
+    const at = `registration.policies.${name}`;
+    policy.scopes?.forEach((scope, index) => {
+      if (!offered.has(scope)) throw new ConfigurationError(`${at}.scopes[${index}]`, `"${scope}" is not offered by any resource server`);
+    });
+    const allowed = new Set(policy.scopes ?? offered);
+    for (const scope of policy.defaultScope?.split(' ').filter(Boolean) ?? []) {
+      if (!allowed.has(scope)) throw new ConfigurationError(`${at}.defaultScope`, `"${scope}" is not among the policy's scopes`);
+    }
+    if (policy.defaultResource !== undefined && !resources.has(policy.defaultResource)) {
+      throw new ConfigurationError(`${at}.defaultResource`, `"${policy.defaultResource}" is not a configured resource server`);
+    }
+  }
+  if (!policyNames.has(registration.openPolicy)) {
+    throw new ConfigurationError('registration.openPolicy', `unknown policy "${registration.openPolicy}"`);
+  }
+  const ids = new Set<string>();
+  registration.initialAccessTokens.forEach((token, index) => {
+    const at = `registration.initialAccessTokens[${index}]`;
+    if (ids.has(token.id)) throw new ConfigurationError(`${at}.id`, `duplicate id "${token.id}"`);
+    ids.add(token.id);
+    token.policies.forEach((policy, position) => {
+      if (!policyNames.has(policy)) throw new ConfigurationError(`${at}.policies[${position}]`, `unknown policy "${policy}"`);
+    });
+  });
+  registration.softwareStatements.trustedIssuers.forEach((issuer, index) => {
+    if (!issuer.jwks && !issuer.jwksUri) {
+      throw new ConfigurationError(`registration.softwareStatements.trustedIssuers[${index}]`, 'needs jwks or jwksUri');
+    }
+  });
 }
 
 function checkIssuer(issuer: string): void {

@@ -19,6 +19,45 @@ export interface ClaimConfig {
   resources?: string[];
 }
 
+export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+export interface RegistrationPolicyConfig {
+  grantTypes: GrantType[];
+  tokenEndpointAuthMethods: TokenEndpointAuthMethod[];
+  /** Undefined: every offered scope. */
+  scopes?: string[];
+  redirectUriHosts: string[];
+  defaultScope?: string;
+  defaultResource?: string;
+  maxClientsPerToken?: number;
+  requireSoftwareStatement: boolean;
+}
+
+export interface InitialAccessTokenConfig {
+  id: string;
+  token: string;
+  policies: string[];
+  maxUses?: number;
+  expiresAt?: string;
+}
+
+export interface TrustedIssuerConfig {
+  issuer: string;
+  jwks?: { keys: Record<string, unknown>[] };
+  jwksUri?: string;
+}
+
+export interface RegistrationConfig {
+  mode: RegistrationMode;
+  openPolicy: string;
+  policies: Record<string, RegistrationPolicyConfig>;
+  initialAccessTokens: InitialAccessTokenConfig[];
+  rotateRegistrationAccessToken: boolean;
+  rateLimit: { windowSeconds: number; maxRequests: number };
+  softwareStatements: { required: boolean; trustedIssuers: TrustedIssuerConfig[] };
+}
+
 /** RFC 7591 metadata of a client declared in the configuration file. */
 export interface StaticClientConfig {
   client_id: string;
@@ -36,6 +75,6 @@ export interface Configuration {
   logLevel: LogLevel;
   resourceServers: ResourceServerConfig[];
   claims: ClaimConfig[];
-  registration: { mode: RegistrationMode };
+  registration: RegistrationConfig;
   clients: StaticClientConfig[];
 }

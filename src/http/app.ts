@@ -12,6 +12,8 @@ export interface HttpDependencies {
   provider: Provider;
   health: HealthCheck;
   logger: Logger;
+  /** Our own public routes (registration, WebFinger, ...), served before the provider's. */
+  routers: Router[];
 }
 
 /**
@@ -19,7 +21,7 @@ export interface HttpDependencies {
  * token, introspection, revocation, ...). Every request is canonicalised to the issuer's origin
  * before either sees it.
  */
-export function createHttpApp({ issuer, provider, health, logger }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider, health, logger, routers }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   const providerCallback = provider.callback();
@@ -32,8 +34,10 @@ export function createHttpApp({ issuer, provider, health, logger }: HttpDependen
 
   const router = new Router();
   router.get('/healthz', healthEndpoint(health));
-  app.use(router.routes());
-  app.use(router.allowedMethods());
+  for (const own of [router, ...routers]) {
+    app.use(own.routes());
+    app.use(own.allowedMethods());
+  }
 
   app.use(async (ctx) => {
     ctx.respond = false;

@@ -1,7 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** Client metadata kept beyond what oidc-provider recognises (RFC 7591 software statement fields, our profile). */
-export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile'] as const;
+export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile', 'default_resource'] as const;
 
 export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
   if (value === undefined) return;

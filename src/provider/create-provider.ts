@@ -60,6 +60,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     },
     ttl: accessTokenLifetimes(configuration),
     renderError: createErrorRenderer(),
+    discovery: configuration.registration.mode === 'admin_only' ? {} : { registration_endpoint: `${configuration.issuer}/reg` },
   } as unknown as ProviderConfiguration;
 
   provider = new Provider(configuration.issuer, providerConfiguration);

@@ -15,7 +15,11 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
 
   return {
     enabled: true,
-    defaultResource: () => defaultServer.resource,
+    /** A client's own default (set by its registration policy) wins over the global one. */
+    defaultResource: (_ctx: KoaContextWithOIDC, client: Client) => {
+      const own = (client as { default_resource?: unknown } | undefined)?.default_resource;
+      return typeof own === 'string' && byResource.has(own) ? own : defaultServer.resource;
+    },
     useGrantedResource: () => true,
     getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client): ResourceServer {
       const server = byResource.get(resource);

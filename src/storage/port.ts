@@ -46,9 +46,17 @@ export interface ClientRecord {
   createdAt: Date;
 }
 
+/** Keyset pagination over clients in (createdAt, clientId) order: stable under inserts and deletes. */
+export interface ClientListQuery {
+  limit: number;
+  /** The last client of the previous page. */
+  after?: { createdAt: Date; clientId: string } | undefined;
+}
+
 export interface ClientStore {
   upsert(record: ClientRecord): Promise<void>;
   find(clientId: string): Promise<ClientRecord | undefined>;
+  list(query: ClientListQuery): Promise<ClientRecord[]>;
   /** True when a client was deleted. */
   delete(clientId: string): Promise<boolean>;
 }

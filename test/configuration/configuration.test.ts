@@ -28,8 +28,16 @@ describe('configuration', () => {
       logLevel: 'info',
       claims: [],
       clients: [],
-      registration: { mode: 'initial_access_token' },
     }));
+    expect(configuration.registration).toEqual({
+      mode: 'initial_access_token',
+      openPolicy: 'default',
+      policies: {},
+      initialAccessTokens: [],
+      rotateRegistrationAccessToken: true,
+      rateLimit: { windowSeconds: 60, maxRequests: 20 },
+      softwareStatements: { required: false, trustedIssuers: [] },
+    });
     expect(configuration.mongodbUri).toBeUndefined();
     expect(configuration.resourceServers).toEqual([{
       resource: 'api://default', scopes: ['api:read', 'api:write'], default: true,
@@ -78,6 +86,13 @@ describe('configuration', () => {
     ['an issuer with a path', { issuer: 'https://as.example/tenant' }, 'issuer'],
     ['an issuer with a trailing slash', { issuer: 'https://as.example/' }, 'issuer'],
     ['a short encryption key', { encryptionKey: 'short' }, 'encryptionKey'],
+    ['an unknown open policy', { registration: { openPolicy: 'nope' } }, 'registration.openPolicy'],
+    ['an initial access token naming an unknown policy', { registration: { initialAccessTokens: [{ id: 'a', token: 'x'.repeat(32), policies: ['nope'] }] } }, 'registration.initialAccessTokens[0].policies[0]'],
+    ['a policy scope nobody offers', { registration: { policies: { partners: { scopes: ['nope'] } } } }, 'registration.policies.partners.scopes[0]'],
+    ['a policy default scope outside its scopes', { registration: { policies: { partners: { scopes: ['api:read'], defaultScope: 'api:write' } } } }, 'registration.policies.partners.defaultScope'],
+    ['a policy default resource nobody serves', { registration: { policies: { partners: { defaultResource: 'https://nope.example' } } } }, 'registration.policies.partners.defaultResource'],
+    ['a trusted issuer without keys', { registration: { softwareStatements: { trustedIssuers: [{ issuer: 'x' }] } } }, 'registration.softwareStatements.trustedIssuers[0]'],
+    ['a short initial access token', { registration: { initialAccessTokens: [{ id: 'a', token: 'short' }] } }, 'registration.initialAccessTokens[0].token'],
   ];
   test.each(invalidFiles.map(([label, file, key, fragment]) => [label, file, key, fragment ?? ''] as const))(
     '%s stops start-up naming the key',

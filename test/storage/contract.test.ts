@@ -125,6 +125,30 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       expect(await store.clients.delete('client-a')).toBe(false);
     });
 
+    test('list pages through clients in creation order, exactly once each, under concurrent inserts and deletes', async () => {
+      const base = 1_800_000_000_000;
+      const ids = Array.from({ length: 9 }, (_, index) => `page-${index}`);
+      for (const [index, clientId] of ids.entries()) {
+        // Two clients share each creation time, so the id breaks ties.
+        await store.clients.upsert({ clientId, metadata: {}, attributes: {}, createdAt: new Date(base + Math.floor(index / 2) * 1000) });
+      }
+      const seen: string[] = [];
+      let after: { createdAt: Date; clientId: string } | undefined;
+      for (let page = 0; page < 10; page += 1) {
+        const clients = (await store.clients.list({ limit: 2, after })).filter((client) => client.clientId.startsWith('page-'));
+        if (clients.length === 0) break;
+        seen.push(...clients.map((client) => client.clientId));
+        const last = clients[clients.length - 1]!;
+        after = { createdAt: last.createdAt, clientId: last.clientId };
+        if (page === 1) {
+          await store.clients.delete('page-0'); // already seen
+          await store.clients.delete('page-8'); // not yet seen: must not appear
+          await store.clients.upsert({ clientId: 'page-9', metadata: {}, attributes: {}, createdAt: new Date(base + 60_000) });
+        }
+      }
+      expect(seen).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6', 'page-7', 'page-9']);
+    });
+
     test('an update keeps the creation time', async () => {
       const createdAt = new Date(1_700_000_000_000);
       await store.clients.upsert({ clientId: 'client-b', metadata: { v: 1 }, attributes: { a: 1 }, createdAt });

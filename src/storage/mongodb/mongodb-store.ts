@@ -1,7 +1,7 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 
 import type {
-  ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
+  ClientListQuery, ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
   SigningKeyStore, Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
 } from '../port.js';
 
@@ -225,6 +225,15 @@ class MongoModelStore implements ModelStore {
   }
 }
 
+function toClient(document: ClientDocument): ClientRecord {
+  return {
+    clientId: document._id,
+    metadata: JSON.parse(document.metadata) as JsonObject,
+    attributes: JSON.parse(document.attributes ?? '{}') as JsonObject,
+    createdAt: document.createdAt,
+  };
+}
+
 class MongoClientStore implements ClientStore {
   constructor(private readonly collection: Collection<ClientDocument>) {}
 
@@ -245,13 +254,15 @@ class MongoClientStore implements ClientStore {
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const document = await this.collection.findOne({ _id: clientId });
-    if (!document) return undefined;
-    return {
-      clientId: document._id,
-      metadata: JSON.parse(document.metadata) as JsonObject,
-      attributes: JSON.parse(document.attributes ?? '{}') as JsonObject,
-      createdAt: document.createdAt,
-    };
+    return document ? toClient(document) : undefined;
+  }
+
+  async list({ limit, after }: ClientListQuery): Promise<ClientRecord[]> {
+    const filter = after
+      ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.clientId } }] }
+      : {};
+    const documents = await this.collection.find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+    return documents.map(toClient);
   }
 
   async delete(clientId: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 import type {
-  ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
+  ClientListQuery, ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
   Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
 } from '../port.js';
 
@@ -205,10 +205,28 @@ class SqliteModelStore implements ModelStore {
   }
 }
 
+interface ClientRow {
+  client_id: string;
+  metadata: string;
+  attributes: string;
+  created_at: number;
+}
+
+function toClient(row: ClientRow): ClientRecord {
+  return {
+    clientId: row.client_id,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    attributes: JSON.parse(row.attributes) as JsonObject,
+    createdAt: new Date(row.created_at),
+  };
+}
+
 class SqliteClientStore implements ClientStore {
   readonly #upsert: StatementSync;
   readonly #find: StatementSync;
   readonly #delete: StatementSync;
+  readonly #listFirst: StatementSync;
+  readonly #listAfter: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#upsert = db.prepare(`
@@ -216,6 +234,17 @@ class SqliteClientStore implements ClientStore {
       ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, attributes = excluded.attributes`);
     this.#find = db.prepare('SELECT client_id, metadata, attributes, created_at FROM clients WHERE client_id = ?');
     this.#delete = db.prepare('DELETE FROM clients WHERE client_id = ?');
+    const columns = 'client_id, metadata, attributes, created_at';
+    this.#listFirst = db.prepare(`SELECT ${columns} FROM clients ORDER BY created_at, client_id LIMIT ?`);
+    this.#listAfter = db.prepare(`
+      SELECT ${columns} FROM clients WHERE (created_at, client_id) > (?, ?) ORDER BY created_at, client_id LIMIT ?`);
+  }
+
+  async list({ limit, after }: ClientListQuery): Promise<ClientRecord[]> {
+    const rows = after
+      ? this.#listAfter.all(after.createdAt.getTime(), after.clientId, limit)
+      : this.#listFirst.all(limit);
+    return (rows as unknown as ClientRow[]).map(toClient);
   }
 
   async upsert(record: ClientRecord): Promise<void> {
@@ -223,14 +252,8 @@ class SqliteClientStore implements ClientStore {
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    const row = this.#find.get(clientId) as { client_id: string; metadata: string; attributes: string; created_at: number } | undefined;
-    if (!row) return undefined;
-    return {
-      clientId: row.client_id,
-      metadata: JSON.parse(row.metadata) as JsonObject,
-      attributes: JSON.parse(row.attributes) as JsonObject,
-      createdAt: new Date(row.created_at),
-    };
+    const row = this.#find.get(clientId) as ClientRow | undefined;
+    return row && toClient(row);
   }
 
   async delete(clientId: string): Promise<boolean> {

@@ -1,0 +1,1 @@
+export { OIDC_ISSUER_REL, WEBFINGER_PATH, webfingerEndpoint } from './webfinger.js';

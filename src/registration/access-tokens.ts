@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+
+import type { InitialAccessTokenConfig } from '../configuration/index.js';
+import type { SecretHasher } from '../secrets/index.js';
+import type { InitialAccessTokenRecord, InitialAccessTokenStore, ModelStore } from '../storage/index.js';
+
+/** 256 bits, base64url: the shape of every credential the server generates. */
+export const generateSecret = (): string => randomBytes(32).toString('base64url');
+
+const REGISTRATION_ACCESS_TOKEN = 'RegistrationAccessToken';
+
+/** RFC 7592 registration access tokens, stored under a hash of their value. */
+export class RegistrationAccessTokens {
+  constructor(
+    private readonly models: ModelStore,
+    private readonly hasher: SecretHasher,
+    private readonly generate: () => string = generateSecret,
+  ) {}
+
+  async issue(clientId: string): Promise<string> {
+    const token = this.generate();
+    await this.models.upsert(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token), {
+      payload: { clientId },
+      expiresAt: undefined,
+      clientId,
+    });
+    return token;
+  }
+
+  /** True when the token was issued for this client (and the client has not been deleted since). */
+  async isValidFor(token: string, clientId: string): Promise<boolean> {
+    const record = await this.models.find(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token));
+    return record?.clientId === clientId;
+  }
+
+  async revoke(token: string): Promise<void> {
+    await this.models.destroy(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token));
+  }
+}
+
+/** RFC 7591 initial access tokens: expiry, a use limit and the policies they grant. */
+export class InitialAccessTokens {
+  constructor(
+    private readonly store: InitialAccessTokenStore,
+    private readonly hasher: SecretHasher,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Stores the tokens declared in configuration (keeping their use counts). A policy's
+   * maxClientsPerToken caps the token's uses, so that one atomic count enforces both limits.
+   */
+  async seed(tokens: readonly InitialAccessTokenConfig[], policyCap: (policy: string) => number | undefined): Promise<void> {
+    for (const token of tokens) {
+      const limits = [token.maxUses, policyCap(token.policies[0]!)].filter((limit): limit is number => limit !== undefined);
+      await this.store.put({
+        id: token.id,
+        tokenHash: this.hasher.hash(token.token),
+        policies: token.policies,
+        expiresAt: token.expiresAt === undefined ? undefined : new Date(token.expiresAt),
+        maxUses: limits.length > 0 ? Math.min(...limits) : undefined,
+        uses: 0,
+        createdAt: this.now(),
+      });
+    }
+  }
+
+  /** The token's record when it exists, has not expired and has uses left. */
+  async find(token: string): Promise<InitialAccessTokenRecord | undefined> {
+    const record = await this.store.findByHash(this.hasher.hash(token));
+    if (!record) return undefined;
+    if (record.expiresAt && record.expiresAt.getTime() <= this.now().getTime()) return undefined;
+    if (record.maxUses !== undefined && record.uses >= record.maxUses) return undefined;
+    return record;
+  }
+
+  /** Counts a use against the limit, atomically; false when none is left. */
+  async consume(record: InitialAccessTokenRecord): Promise<boolean> {
+    return this.store.recordUse(record.id, this.now());
+  }
+
+  async release(record: InitialAccessTokenRecord): Promise<void> {
+    await this.store.releaseUse(record.id);
+  }
+}

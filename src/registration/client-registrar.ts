@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+
+import type { SecretHasher } from '../secrets/index.js';
+import type { ClientRecord, ClientStore, JsonObject, ModelStore } from '../storage/index.js';
+import { generateSecret, type RegistrationAccessTokens } from './access-tokens.js';
+import { invalidClientMetadata, RegistrationError } from './errors.js';
+import { parseClientMetadata, SERVER_ASSIGNED, type ClientMetadata } from './metadata-schema.js';
+import { applyPolicy, type RegistrationPolicy } from './policy.js';
+import type { SoftwareStatements } from './software-statement.js';
+
+/** Checks metadata the way the token engine will read it (oidc-provider's client schema). */
+export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
+
+export interface RegistrarDependencies {
+  clients: ClientStore;
+  models: ModelStore;
+  hasher: SecretHasher;
+  registrationAccessTokens: RegistrationAccessTokens;
+  softwareStatements: SoftwareStatements;
+  /** Software statements are required of every registration. */
+  softwareStatementRequired: boolean;
+  validate: MetadataValidator;
+  now: () => Date;
+  generateClientId?: () => string;
+}
+
+/** Who is registering: a client itself (RFC 7591) or an administrator on its behalf. */
+export interface Registrant {
+  kind: 'self' | 'admin';
+  policy: RegistrationPolicy;
+  initialAccessTokenId?: string | undefined;
+}
+
+export interface RegisteredClient {
+  clientId: string;
+  /** Effective metadata, without the secret. */
+  metadata: ClientMetadata;
+  clientIdIssuedAt: number;
+  clientSecretExpiresAt: number;
+  /** The secret in clear: only right after it was generated. */
+  clientSecret?: string | undefined;
+  registrationAccessToken?: string | undefined;
+}
+
+const SECRETLESS_METHODS = new Set(['private_key_jwt', 'none']);
+/** Stands in for a kept (hashed) secret when the metadata is validated: only its presence matters. */
+const KEPT_SECRET_STAND_IN = 'kept-secret-stand-in-0123456789abcdef';
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+/**
+ * The one place where clients are created, replaced and deleted. Self-registration, the admin API
+ * and any bridge call it; they differ only in the Registrant (policy and privileges) they pass.
+ */
+export class ClientRegistrar {
+  readonly #generateClientId: () => string;
+
+  constructor(private readonly dependencies: RegistrarDependencies) {
+    this.#generateClientId = dependencies.generateClientId ?? (() => randomBytes(16).toString('base64url'));
+  }
+
+  async register(body: unknown, registrant: Registrant): Promise<RegisteredClient> {
+    const metadata = await this.#effectiveMetadata(body, registrant);
+    const now = this.dependencies.now();
+    const clientId = this.#generateClientId();
+    const clientSecret = SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method)) ? undefined : generateSecret();
+    const issuedAt = epochSeconds(now);
+
+    await this.#validate(clientId, metadata, clientSecret);
+    await this.dependencies.clients.upsert({
+      clientId,
+      metadata: this.#stored(clientId, metadata, clientSecret, issuedAt),
+      attributes: { policy: registrant.policy.name, source: registrant.kind, initialAccessTokenId: registrant.initialAccessTokenId },
+      createdAt: now,
+    });
+    const registrationAccessToken = await this.dependencies.registrationAccessTokens.issue(clientId);
+    return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt: 0, clientSecret, registrationAccessToken };
+  }
+
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    return this.dependencies.clients.find(clientId);
+  }
+
+  /**
+   * RFC 7592 §2.2 full replacement: what the body leaves out is reset to its default; the client
+   * keeps its id, its secret (unless it moves between secret and secretless authentication) and
+   * the policy it registered under.
+   */
+  async replace(existing: ClientRecord, body: unknown, registrant: Registrant): Promise<RegisteredClient> {
+    const requested = body as Record<string, unknown>;
+    if (registrant.kind === 'self') {
+      for (const field of ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at']) {
+        if (requested !== null && typeof requested === 'object' && field in requested) {
+          throw invalidClientMetadata(field, 'must not be sent in an update');
+        }
+      }
+      if (requested?.client_id !== existing.clientId) throw invalidClientMetadata('client_id', 'must match the client being updated');
+      const presented = requested.client_secret;
+      if (presented !== undefined) {
+        const stored = existing.metadata.client_secret;
+        if (typeof presented !== 'string' || typeof stored !== 'string' || !this.dependencies.hasher.matches(presented, stored)) {
+          throw invalidClientMetadata('client_secret', 'does not match the current secret');
+        }
+      }
+    }
+    const metadata = await this.#effectiveMetadata(body, registrant);
+    const needsSecret = !SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method));
+    const storedSecret = typeof existing.metadata.client_secret === 'string' ? existing.metadata.client_secret : undefined;
+    const newSecret = needsSecret && storedSecret === undefined ? generateSecret() : undefined;
+    const issuedAt = Number(existing.metadata.client_id_issued_at ?? epochSeconds(existing.createdAt));
+    const secretExpiresAt = Number(existing.metadata.client_secret_expires_at ?? 0);
+
+    await this.#validate(existing.clientId, metadata, newSecret ?? (needsSecret ? KEPT_SECRET_STAND_IN : undefined));
+    const stored = this.#stored(existing.clientId, metadata, newSecret, issuedAt, secretExpiresAt);
+    if (needsSecret && newSecret === undefined) stored.client_secret = storedSecret;
+    await this.dependencies.clients.upsert({ ...existing, metadata: stored });
+    return { clientId: existing.clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt: secretExpiresAt, clientSecret: newSecret };
+  }
+
+  /** Deletes the client and everything issued to it: opaque tokens, registration access tokens. */
+  async delete(clientId: string): Promise<boolean> {
+    const deleted = await this.dependencies.clients.delete(clientId);
+    await this.dependencies.models.destroyByClientId(clientId);
+    return deleted;
+  }
+
+  async #effectiveMetadata(body: unknown, registrant: Registrant): Promise<ClientMetadata> {
+    const requested = parseClientMetadata(body);
+    for (const field of SERVER_ASSIGNED) delete requested[field];
+
+    const statement = requested.software_statement;
+    delete requested.software_statement;
+    if (statement === undefined) {
+      if (this.dependencies.softwareStatementRequired || registrant.policy.requireSoftwareStatement) {
+        throw invalidClientMetadata('software_statement', 'is required');
+      }
+    } else {
+      const claims = parseClientMetadata(await this.dependencies.softwareStatements.verify(statement));
+      for (const field of SERVER_ASSIGNED) delete claims[field];
+      Object.assign(requested, claims);
+    }
+    return applyPolicy(requested, registrant.policy);
+  }
+
+  async #validate(clientId: string, metadata: ClientMetadata, clientSecret: string | undefined): Promise<void> {
+    try {
+      await this.dependencies.validate({ ...metadata, client_id: clientId, ...(clientSecret ? { client_secret: clientSecret } : {}) });
+    } catch (error) {
+      if (error instanceof RegistrationError) throw error;
+      const { error: code, error_description: description, message } = error as { error?: string; error_description?: string; message?: string };
+      const known = code === 'invalid_redirect_uri' ? code : 'invalid_client_metadata';
+      throw new RegistrationError(known, description ?? message ?? 'invalid client metadata');
+    }
+  }
+
+  #stored(clientId: string, metadata: ClientMetadata, clientSecret: string | undefined, issuedAt: number, secretExpiresAt = 0): JsonObject {
+    return {
+      ...metadata,
+      client_id: clientId,
+      client_id_issued_at: issuedAt,
+      client_secret_expires_at: secretExpiresAt,
+      ...(clientSecret ? { client_secret: this.dependencies.hasher.hash(clientSecret) } : {}),
+    };
+  }
+}

@@ -1,0 +1,84 @@
+import type { Configuration, RegistrationPolicyConfig } from '../configuration/index.js';
+import { invalidClientMetadata, invalidRedirectUri } from './errors.js';
+import type { ClientMetadata } from './metadata-schema.js';
+
+export const DEFAULT_POLICY = 'default';
+
+/** A registration policy with its defaults resolved against the configured resource servers. */
+export interface RegistrationPolicy extends RegistrationPolicyConfig {
+  name: string;
+  scopes: string[];
+}
+
+export function resolvePolicies(configuration: Configuration): Map<string, RegistrationPolicy> {
+  const offered = [...new Set(configuration.resourceServers.flatMap((server) => server.scopes))];
+  const builtIn: RegistrationPolicyConfig = {
+    grantTypes: ['client_credentials'],
+    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    redirectUriHosts: [],
+    requireSoftwareStatement: false,
+  };
+  const declared = { [DEFAULT_POLICY]: builtIn, ...configuration.registration.policies };
+  return new Map(Object.entries(declared).map(([name, policy]) => [name, { ...policy, name, scopes: policy.scopes ?? offered }]));
+}
+
+/** The policy that governs no restriction at all: what an admin may register (the admin API's own policy). */
+export function unrestrictedPolicy(configuration: Configuration): RegistrationPolicy {
+  return {
+    name: 'admin',
+    grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    scopes: [...new Set(configuration.resourceServers.flatMap((server) => server.scopes))],
+    redirectUriHosts: ['*'],
+    requireSoftwareStatement: false,
+  };
+}
+
+const RFC7591_DEFAULT_GRANT_TYPES = ['authorization_code'];
+
+/**
+ * The effective metadata of a registration under a policy: RFC 7591 defaults for what was left
+ * out, policy defaults where it has them, and a refusal naming the field for anything outside it.
+ * Nothing requested is ever silently widened or narrowed.
+ */
+export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolicy): ClientMetadata {
+  const effective: ClientMetadata = { ...requested };
+
+  const grantTypes = requested.grant_types ?? RFC7591_DEFAULT_GRANT_TYPES;
+  for (const grantType of grantTypes) {
+    if (!(policy.grantTypes as string[]).includes(grantType)) {
+      throw invalidClientMetadata('grant_types', `"${grantType}" is not allowed by the registration policy`);
+    }
+  }
+  effective.grant_types = [...new Set(grantTypes)];
+  effective.response_types = requested.response_types ?? (grantTypes.includes('authorization_code') ? ['code'] : []);
+
+  const method = requested.token_endpoint_auth_method ?? 'client_secret_basic';
+  if (!(policy.tokenEndpointAuthMethods as string[]).includes(method)) {
+    throw invalidClientMetadata('token_endpoint_auth_method', `"${method}" is not allowed by the registration policy`);
+  }
+  effective.token_endpoint_auth_method = method;
+
+  const scope = requested.scope ?? policy.defaultScope;
+  if (scope !== undefined) {
+    const scopes = scope.split(' ').filter(Boolean);
+    const allowed = new Set(policy.scopes);
+    const refused = scopes.find((value) => !allowed.has(value));
+    if (refused !== undefined) throw invalidClientMetadata('scope', `"${refused}" is not allowed by the registration policy`);
+    if (scopes.length > 0) effective.scope = [...new Set(scopes)].join(' ');
+    else delete effective.scope;
+  }
+
+  const redirectUris = requested.redirect_uris ?? [];
+  for (const redirectUri of redirectUris) {
+    const url = URL.parse(redirectUri);
+    if (!url) throw invalidRedirectUri(`"${redirectUri}" is not an absolute URI`);
+    if (!policy.redirectUriHosts.includes('*') && !policy.redirectUriHosts.includes(url.hostname)) {
+      throw invalidRedirectUri(`host "${url.hostname}" is not allowed by the registration policy`);
+    }
+  }
+  effective.redirect_uris = redirectUris;
+
+  if (policy.defaultResource !== undefined) effective.default_resource = policy.defaultResource;
+  return effective;
+}
