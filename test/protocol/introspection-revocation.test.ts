@@ -18,7 +18,7 @@ describe.each(backends)('introspection (RFC 7662) and revocation (RFC 7009) ($na
       ...STANDARD_CONFIG,
       resourceServers: [
         ...STANDARD_CONFIG.resourceServers,
-        { resource: 'https://short.example.com', scopes: ['short'], accessTokenFormat: 'opaque', accessTokenTtl: 1 },
+        { resource: 'https://short.example.com', scopes: ['short'], accessTokenFormat: 'opaque', accessTokenTtl: 3 },
       ],
       clients: [
         ...STANDARD_CONFIG.clients,
@@ -114,7 +114,7 @@ describe.each(backends)('introspection (RFC 7662) and revocation (RFC 7009) ($na
       clientId: 'short-lived', clientSecret: 'short-lived-secret-0123456789', resource: 'https://short.example.com', scope: 'short',
     });
     expect((await introspect(server.url, token, GATEWAY_CLIENT)).body.active).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
     expect((await introspect(server.url, token, GATEWAY_CLIENT).expect(200)).body).toEqual({ active: false });
   });
 
