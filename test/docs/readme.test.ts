@@ -23,5 +23,8 @@ describe('README', () => {
     const configuration = loadConfiguration({ env: { CONFIG_FILE: 'config/example.json' } });
     expect(configuration.clients.map((client) => client.client_id)).toEqual(['demo-client', 'demo-gateway']);
     expect(readme).toContain('demo-secret-change-me-0123456789');
+    const registration = loadConfiguration({ env: { CONFIG_FILE: 'config/registration-example.json' } });
+    expect(registration.registration.initialAccessTokens.map((token) => token.token)).toContain('change-me-initial-access-token-0123456789');
+    expect(readme).toContain('change-me-initial-access-token-0123456789');
   });
 });
