@@ -33,8 +33,8 @@ export interface ModelStore {
   consume(model: string, key: string, at: Date): Promise<void>;
   destroy(model: string, key: string): Promise<void>;
   destroyByGrantId(model: string, grantId: string): Promise<void>;
-  /** Deletes every record, of every model, issued to the client. */
-  destroyByClientId(clientId: string): Promise<number>;
+  /** Deletes every record issued to the client: of one model, or of every model. */
+  destroyByClientId(clientId: string, model?: string): Promise<number>;
 }
 
 export interface ClientRecord {
@@ -51,6 +51,10 @@ export interface ClientListQuery {
   limit: number;
   /** The last client of the previous page. */
   after?: { createdAt: Date; clientId: string } | undefined;
+  /** Exact match on metadata.client_name. */
+  clientName?: string | undefined;
+  /** Exact match on metadata.software_id. */
+  softwareId?: string | undefined;
 }
 
 export interface ClientStore {
@@ -84,6 +88,33 @@ export interface InitialAccessTokenStore {
   releaseUse(id: string): Promise<void>;
   list(): Promise<InitialAccessTokenRecord[]>;
   delete(id: string): Promise<boolean>;
+}
+
+export interface AuditEvent {
+  id: string;
+  time: Date;
+  /** Who acted: "admin-token:<n>", "client:<id>", "registration", "anonymous", ... never a secret. */
+  actor: string;
+  action: string;
+  clientId?: string | undefined;
+  requestId?: string | undefined;
+  outcome: 'success' | 'failure';
+  /** A short reason for a failure; never a secret or a token. */
+  detail?: string | undefined;
+}
+
+/** Newest first, keyset-paginated by (time, id). */
+export interface AuditQuery {
+  limit: number;
+  /** The last event of the previous page. */
+  before?: { time: Date; id: string } | undefined;
+  clientId?: string | undefined;
+  action?: string | undefined;
+}
+
+export interface AuditStore {
+  append(event: AuditEvent): Promise<void>;
+  list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
 export interface StoredSigningKey {
@@ -123,6 +154,7 @@ export interface Store {
   readonly models: ModelStore;
   readonly clients: ClientStore;
   readonly initialAccessTokens: InitialAccessTokenStore;
+  readonly audit: AuditStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   /** Throws when the database cannot be reached. */

@@ -81,8 +81,11 @@ describe.each(backends)('storage contract ($name)', (backend) => {
 
     test('destroyByClientId deletes every record of the client, across models', async () => {
       await store.models.upsert('ClientCredentials', 'cc1', { payload: {}, expiresAt: inOneHour(), clientId: 'doomed' });
-      await store.models.upsert('RegistrationAccessToken', 'rat1', { payload: {}, expiresAt: undefined, clientId: 'doomed' });
       await store.models.upsert('ClientCredentials', 'cc2', { payload: {}, expiresAt: inOneHour(), clientId: 'kept' });
+      await store.models.upsert('RegistrationAccessToken', 'rat2', { payload: {}, expiresAt: undefined, clientId: 'doomed' });
+      expect(await store.models.destroyByClientId('doomed', 'RegistrationAccessToken')).toBe(1);
+      expect(await store.models.find('ClientCredentials', 'cc1')).toBeDefined();
+      await store.models.upsert('RegistrationAccessToken', 'rat1', { payload: {}, expiresAt: undefined, clientId: 'doomed' });
       expect(await store.models.destroyByClientId('doomed')).toBe(2);
       expect(await store.models.find('ClientCredentials', 'cc1')).toBeUndefined();
       expect(await store.models.find('RegistrationAccessToken', 'rat1')).toBeUndefined();
@@ -149,6 +152,20 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       expect(seen).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6', 'page-7', 'page-9']);
     });
 
+    test('list filters on client_name and software_id', async () => {
+      const createdAt = new Date(1_900_000_000_000);
+      await store.clients.upsert({ clientId: 'f1', metadata: { client_name: 'Filter Me', software_id: 'sw-f' }, attributes: {}, createdAt });
+      await store.clients.upsert({ clientId: 'f2', metadata: { client_name: 'Filter Me' }, attributes: {}, createdAt });
+      await store.clients.upsert({ clientId: 'f3', metadata: { client_name: 'Other', software_id: 'sw-f' }, attributes: {}, createdAt });
+      expect((await store.clients.list({ limit: 10, clientName: 'Filter Me' })).map((c) => c.clientId)).toEqual(['f1', 'f2']);
+      expect((await store.clients.list({ limit: 10, softwareId: 'sw-f' })).map((c) => c.clientId)).toEqual(['f1', 'f3']);
+      expect((await store.clients.list({ limit: 10, clientName: 'Filter Me', softwareId: 'sw-f' })).map((c) => c.clientId)).toEqual(['f1']);
+      expect((await store.clients.list({ limit: 1, clientName: 'Filter Me', after: { createdAt, clientId: 'f1' } })).map((c) => c.clientId)).toEqual(['f2']);
+      // A rename moves the client out of the filter.
+      await store.clients.upsert({ clientId: 'f2', metadata: { client_name: 'Renamed' }, attributes: {}, createdAt });
+      expect((await store.clients.list({ limit: 10, clientName: 'Filter Me' })).map((c) => c.clientId)).toEqual(['f1']);
+    });
+
     test('an update keeps the creation time', async () => {
       const createdAt = new Date(1_700_000_000_000);
       await store.clients.upsert({ clientId: 'client-b', metadata: { v: 1 }, attributes: { a: 1 }, createdAt });
@@ -157,6 +174,27 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       expect(found?.metadata).toEqual({ v: 2 });
       expect(found?.attributes).toEqual({ a: 2 });
       expect(found?.createdAt.getTime()).toBe(createdAt.getTime());
+    });
+  });
+
+  describe('audit events', () => {
+    test('append, then list newest first with filters and keyset pages', async () => {
+      const at = (seconds: number) => new Date(2_000_000_000_000 + seconds * 1000);
+      const events = [
+        { id: 'e1', time: at(1), actor: 'admin-token:1', action: 'client.create', clientId: 'c1', requestId: 'r1', outcome: 'success' as const },
+        { id: 'e2', time: at(2), actor: 'admin-token:1', action: 'client.update', clientId: 'c1', outcome: 'success' as const },
+        { id: 'e3', time: at(2), actor: 'anonymous', action: 'admin.authenticate', outcome: 'failure' as const, detail: 'missing credentials' },
+        { id: 'e4', time: at(3), actor: 'admin-token:1', action: 'client.create', clientId: 'c2', outcome: 'success' as const },
+      ];
+      for (const event of events) await store.audit.append(event);
+      const all = await store.audit.list({ limit: 10 });
+      expect(all.map((event) => event.id).slice(0, 4)).toEqual(['e4', 'e3', 'e2', 'e1']);
+      expect(all.find((event) => event.id === 'e1')).toEqual(events[0]);
+      expect(all.find((event) => event.id === 'e3')).toEqual({ ...events[2], clientId: undefined, requestId: undefined });
+      expect((await store.audit.list({ limit: 10, clientId: 'c1' })).map((event) => event.id)).toEqual(['e2', 'e1']);
+      expect((await store.audit.list({ limit: 10, action: 'client.create' })).map((event) => event.id)).toEqual(['e4', 'e1']);
+      const page = await store.audit.list({ limit: 2, before: { time: at(2), id: 'e3' } });
+      expect(page.map((event) => event.id)).toEqual(['e2', 'e1']);
     });
   });
 

@@ -1,7 +1,7 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 
 import type {
-  ClientListQuery, ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
+  AuditEvent, AuditQuery, AuditStore, ClientListQuery, ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
   SigningKeyStore, Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
 } from '../port.js';
 
@@ -23,7 +23,21 @@ interface ClientDocument {
   _id: string;
   metadata: string;
   attributes: string;
+  /** Copies of metadata fields the admin API filters on. */
+  clientName: string | null;
+  softwareId: string | null;
   createdAt: Date;
+}
+
+interface AuditDocument {
+  _id: string;
+  time: Date;
+  actor: string;
+  action: string;
+  clientId: string | null;
+  requestId: string | null;
+  outcome: 'success' | 'failure';
+  detail: string | null;
 }
 
 interface InitialAccessTokenDocument {
@@ -87,6 +101,7 @@ export class MongoStore implements Store {
   readonly models: ModelStore;
   readonly clients: ClientStore;
   readonly initialAccessTokens: InitialAccessTokenStore;
+  readonly audit: AuditStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly #client: MongoClient;
@@ -116,6 +131,7 @@ export class MongoStore implements Store {
       db.collection<InitialAccessTokenDocument>('initial_access_tokens'),
       db.collection<InitialAccessTokenUseDocument>('initial_access_token_uses'),
     );
+    this.audit = new MongoAuditStore(db.collection<AuditDocument>('audit_events'));
     this.signingKeys = new MongoSigningKeyStore(db.collection<SigningKeyDocument>('signing_keys'));
     this.revocations = new MongoRevocationStore(db.collection<RevokedTokenDocument>('revoked_tokens'));
   }
@@ -134,7 +150,13 @@ export class MongoStore implements Store {
     await models.createIndex({ clientId: 1 }, { name: 'clientId' });
     await models.createIndex({ model: 1, uid: 1 }, { name: 'model_uid' });
     await models.createIndex({ model: 1, userCode: 1 }, { name: 'model_userCode' });
-    await this.#db.collection<ClientDocument>('clients').createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
+    const clients = this.#db.collection<ClientDocument>('clients');
+    await clients.createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
+    await clients.createIndex({ clientName: 1, createdAt: 1, _id: 1 }, { name: 'clientName_createdAt_id' });
+    await clients.createIndex({ softwareId: 1, createdAt: 1, _id: 1 }, { name: 'softwareId_createdAt_id' });
+    const audit = this.#db.collection<AuditDocument>('audit_events');
+    await audit.createIndex({ time: -1, _id: -1 }, { name: 'time_id' });
+    await audit.createIndex({ clientId: 1, time: -1, _id: -1 }, { name: 'clientId_time_id' });
     await this.#db.collection<InitialAccessTokenDocument>('initial_access_tokens').createIndex({ tokenHash: 1 }, { name: 'tokenHash', unique: true });
     await this.#db.collection<InitialAccessTokenUseDocument>('initial_access_token_uses').createIndex({ tokenId: 1, n: 1 }, { name: 'tokenId_n' });
     await this.#db.collection<SigningKeyDocument>('signing_keys').createIndex({ alg: 1, generation: 1 }, { name: 'alg_generation', unique: true });
@@ -220,8 +242,8 @@ class MongoModelStore implements ModelStore {
     await this.collection.deleteMany({ model, grantId });
   }
 
-  async destroyByClientId(clientId: string): Promise<number> {
-    return (await this.collection.deleteMany({ clientId })).deletedCount;
+  async destroyByClientId(clientId: string, model?: string): Promise<number> {
+    return (await this.collection.deleteMany(model === undefined ? { clientId } : { clientId, model })).deletedCount;
   }
 }
 
@@ -240,7 +262,15 @@ class MongoClientStore implements ClientStore {
   async upsert(record: ClientRecord): Promise<void> {
     const write = () => this.collection.updateOne(
       { _id: record.clientId },
-      { $set: { metadata: JSON.stringify(record.metadata), attributes: JSON.stringify(record.attributes) }, $setOnInsert: { createdAt: record.createdAt } },
+      {
+        $set: {
+          metadata: JSON.stringify(record.metadata),
+          attributes: JSON.stringify(record.attributes),
+          clientName: typeof record.metadata.client_name === 'string' ? record.metadata.client_name : null,
+          softwareId: typeof record.metadata.software_id === 'string' ? record.metadata.software_id : null,
+        },
+        $setOnInsert: { createdAt: record.createdAt },
+      },
       { upsert: true },
     );
     try {
@@ -257,10 +287,11 @@ class MongoClientStore implements ClientStore {
     return document ? toClient(document) : undefined;
   }
 
-  async list({ limit, after }: ClientListQuery): Promise<ClientRecord[]> {
-    const filter = after
-      ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.clientId } }] }
-      : {};
+  async list({ limit, after, clientName, softwareId }: ClientListQuery): Promise<ClientRecord[]> {
+    const filter: Record<string, unknown> = {};
+    if (after) filter.$or = [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.clientId } }];
+    if (clientName !== undefined) filter.clientName = clientName;
+    if (softwareId !== undefined) filter.softwareId = softwareId;
     const documents = await this.collection.find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
     return documents.map(toClient);
   }
@@ -346,6 +377,41 @@ class MongoInitialAccessTokenStore implements InitialAccessTokenStore {
     const deleted = (await this.tokens.deleteOne({ _id: id })).deletedCount > 0;
     await this.uses.deleteMany({ tokenId: id });
     return deleted;
+  }
+}
+
+class MongoAuditStore implements AuditStore {
+  constructor(private readonly collection: Collection<AuditDocument>) {}
+
+  async append(event: AuditEvent): Promise<void> {
+    await this.collection.insertOne({
+      _id: event.id,
+      time: event.time,
+      actor: event.actor,
+      action: event.action,
+      clientId: event.clientId ?? null,
+      requestId: event.requestId ?? null,
+      outcome: event.outcome,
+      detail: event.detail ?? null,
+    });
+  }
+
+  async list({ limit, before, clientId, action }: AuditQuery): Promise<AuditEvent[]> {
+    const filter: Record<string, unknown> = {};
+    if (before) filter.$or = [{ time: { $lt: before.time } }, { time: before.time, _id: { $lt: before.id } }];
+    if (clientId !== undefined) filter.clientId = clientId;
+    if (action !== undefined) filter.action = action;
+    const documents = await this.collection.find(filter).sort({ time: -1, _id: -1 }).limit(limit).toArray();
+    return documents.map((document) => ({
+      id: document._id,
+      time: document.time,
+      actor: document.actor,
+      action: document.action,
+      clientId: document.clientId ?? undefined,
+      requestId: document.requestId ?? undefined,
+      outcome: document.outcome,
+      detail: document.detail ?? undefined,
+    }));
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 import type {
-  ClientListQuery, ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
+  AuditEvent, AuditQuery, AuditStore, ClientListQuery, ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
   Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
 } from '../port.js';
 
@@ -32,9 +32,26 @@ const SCHEMA = `
     client_id TEXT PRIMARY KEY,
     metadata TEXT NOT NULL,
     attributes TEXT NOT NULL DEFAULT '{}',
+    client_name TEXT,
+    software_id TEXT,
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS clients_created ON clients (created_at, client_id);
+  CREATE INDEX IF NOT EXISTS clients_name ON clients (client_name, created_at, client_id) WHERE client_name IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS clients_software ON clients (software_id, created_at, client_id) WHERE software_id IS NOT NULL;
+
+  CREATE TABLE IF NOT EXISTS audit_events (
+    id TEXT PRIMARY KEY,
+    time INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    client_id TEXT,
+    request_id TEXT,
+    outcome TEXT NOT NULL,
+    detail TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS audit_events_time ON audit_events (time, id);
+  CREATE INDEX IF NOT EXISTS audit_events_client ON audit_events (client_id, time, id) WHERE client_id IS NOT NULL;
 
   CREATE TABLE IF NOT EXISTS initial_access_tokens (
     id TEXT PRIMARY KEY,
@@ -73,6 +90,7 @@ interface ModelRow {
   user_code: string | null;
 }
 
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const toDate = (millis: number | null): Date | undefined => (millis === null ? undefined : new Date(millis));
 const isLive = (row: { expires_at: number | null }, now: number): boolean => row.expires_at === null || row.expires_at > now;
 
@@ -98,6 +116,7 @@ export class SqliteStore implements Store {
   readonly models: ModelStore;
   readonly clients: ClientStore;
   readonly initialAccessTokens: InitialAccessTokenStore;
+  readonly audit: AuditStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly #db: DatabaseSync;
@@ -115,6 +134,7 @@ export class SqliteStore implements Store {
     this.models = new SqliteModelStore(db);
     this.clients = new SqliteClientStore(db);
     this.initialAccessTokens = new SqliteInitialAccessTokenStore(db);
+    this.audit = new SqliteAuditStore(db);
     this.signingKeys = new SqliteSigningKeyStore(db);
     this.revocations = new SqliteRevocationStore(db);
     this.#sweeps = [
@@ -145,6 +165,7 @@ class SqliteModelStore implements ModelStore {
   readonly #destroy: StatementSync;
   readonly #destroyByGrant: StatementSync;
   readonly #destroyByClient: StatementSync;
+  readonly #destroyModelByClient: StatementSync;
 
   constructor(db: DatabaseSync) {
     const columns = 'key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code';
@@ -161,6 +182,7 @@ class SqliteModelStore implements ModelStore {
     this.#destroy = db.prepare('DELETE FROM oidc_models WHERE model = ? AND key = ?');
     this.#destroyByGrant = db.prepare('DELETE FROM oidc_models WHERE model = ? AND grant_id = ?');
     this.#destroyByClient = db.prepare('DELETE FROM oidc_models WHERE client_id = ?');
+    this.#destroyModelByClient = db.prepare('DELETE FROM oidc_models WHERE client_id = ? AND model = ?');
   }
 
   async upsert(model: string, key: string, record: ModelRecord): Promise<void> {
@@ -200,8 +222,9 @@ class SqliteModelStore implements ModelStore {
     this.#destroyByGrant.run(model, grantId);
   }
 
-  async destroyByClientId(clientId: string): Promise<number> {
-    return Number(this.#destroyByClient.run(clientId).changes);
+  async destroyByClientId(clientId: string, model?: string): Promise<number> {
+    const result = model === undefined ? this.#destroyByClient.run(clientId) : this.#destroyModelByClient.run(clientId, model);
+    return Number(result.changes);
   }
 }
 
@@ -225,30 +248,56 @@ class SqliteClientStore implements ClientStore {
   readonly #upsert: StatementSync;
   readonly #find: StatementSync;
   readonly #delete: StatementSync;
-  readonly #listFirst: StatementSync;
-  readonly #listAfter: StatementSync;
+  readonly #db: DatabaseSync;
+  readonly #lists = new Map<string, StatementSync>();
 
   constructor(db: DatabaseSync) {
     this.#upsert = db.prepare(`
-      INSERT INTO clients (client_id, metadata, attributes, created_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, attributes = excluded.attributes`);
+      INSERT INTO clients (client_id, metadata, attributes, client_name, software_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, attributes = excluded.attributes,
+        client_name = excluded.client_name, software_id = excluded.software_id`);
     this.#find = db.prepare('SELECT client_id, metadata, attributes, created_at FROM clients WHERE client_id = ?');
     this.#delete = db.prepare('DELETE FROM clients WHERE client_id = ?');
-    const columns = 'client_id, metadata, attributes, created_at';
-    this.#listFirst = db.prepare(`SELECT ${columns} FROM clients ORDER BY created_at, client_id LIMIT ?`);
-    this.#listAfter = db.prepare(`
-      SELECT ${columns} FROM clients WHERE (created_at, client_id) > (?, ?) ORDER BY created_at, client_id LIMIT ?`);
+    this.#db = db;
   }
 
-  async list({ limit, after }: ClientListQuery): Promise<ClientRecord[]> {
-    const rows = after
-      ? this.#listAfter.all(after.createdAt.getTime(), after.clientId, limit)
-      : this.#listFirst.all(limit);
+  /** One prepared statement per combination of conditions, built on first use. */
+  #listStatement(conditions: string[]): StatementSync {
+    const key = conditions.join(' AND ');
+    let statement = this.#lists.get(key);
+    if (!statement) {
+      statement = this.#db.prepare(`
+        SELECT client_id, metadata, attributes, created_at FROM clients
+        ${conditions.length ? `WHERE ${key}` : ''} ORDER BY created_at, client_id LIMIT ?`);
+      this.#lists.set(key, statement);
+    }
+    return statement;
+  }
+
+  async list({ limit, after, clientName, softwareId }: ClientListQuery): Promise<ClientRecord[]> {
+    const conditions: string[] = [];
+    const values: (string | number)[] = [];
+    if (after) {
+      conditions.push('(created_at, client_id) > (?, ?)');
+      values.push(after.createdAt.getTime(), after.clientId);
+    }
+    if (clientName !== undefined) {
+      conditions.push('client_name = ?');
+      values.push(clientName);
+    }
+    if (softwareId !== undefined) {
+      conditions.push('software_id = ?');
+      values.push(softwareId);
+    }
+    const rows = this.#listStatement(conditions).all(...values, limit);
     return (rows as unknown as ClientRow[]).map(toClient);
   }
 
   async upsert(record: ClientRecord): Promise<void> {
-    this.#upsert.run(record.clientId, JSON.stringify(record.metadata), JSON.stringify(record.attributes), record.createdAt.getTime());
+    this.#upsert.run(
+      record.clientId, JSON.stringify(record.metadata), JSON.stringify(record.attributes),
+      stringOrNull(record.metadata.client_name), stringOrNull(record.metadata.software_id), record.createdAt.getTime(),
+    );
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
@@ -332,6 +381,71 @@ class SqliteInitialAccessTokenStore implements InitialAccessTokenStore {
 
   async delete(id: string): Promise<boolean> {
     return Number(this.#delete.run(id).changes) > 0;
+  }
+}
+
+interface AuditRow {
+  id: string;
+  time: number;
+  actor: string;
+  action: string;
+  client_id: string | null;
+  request_id: string | null;
+  outcome: 'success' | 'failure';
+  detail: string | null;
+}
+
+class SqliteAuditStore implements AuditStore {
+  readonly #db: DatabaseSync;
+  readonly #append: StatementSync;
+  readonly #lists = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#append = db.prepare(`
+      INSERT INTO audit_events (id, time, actor, action, client_id, request_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  }
+
+  async append(event: AuditEvent): Promise<void> {
+    this.#append.run(
+      event.id, event.time.getTime(), event.actor, event.action, event.clientId ?? null, event.requestId ?? null,
+      event.outcome, event.detail ?? null,
+    );
+  }
+
+  async list({ limit, before, clientId, action }: AuditQuery): Promise<AuditEvent[]> {
+    const conditions: string[] = [];
+    const values: (string | number)[] = [];
+    if (before) {
+      conditions.push('(time, id) < (?, ?)');
+      values.push(before.time.getTime(), before.id);
+    }
+    if (clientId !== undefined) {
+      conditions.push('client_id = ?');
+      values.push(clientId);
+    }
+    if (action !== undefined) {
+      conditions.push('action = ?');
+      values.push(action);
+    }
+    const key = conditions.join(' AND ');
+    let statement = this.#lists.get(key);
+    if (!statement) {
+      statement = this.#db.prepare(`
+        SELECT id, time, actor, action, client_id, request_id, outcome, detail FROM audit_events
+        ${conditions.length ? `WHERE ${key}` : ''} ORDER BY time DESC, id DESC LIMIT ?`);
+      this.#lists.set(key, statement);
+    }
+    return (statement.all(...values, limit) as unknown as AuditRow[]).map((row) => ({
+      id: row.id,
+      time: new Date(row.time),
+      actor: row.actor,
+      action: row.action,
+      clientId: row.client_id ?? undefined,
+      requestId: row.request_id ?? undefined,
+      outcome: row.outcome,
+      detail: row.detail ?? undefined,
+    }));
   }
 }
 
