@@ -2,6 +2,10 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 
+import { adminResourceServer } from './admin/admin-resource.js';
+import { adminAuthentication } from './admin/authentication.js';
+import { adminRoutes } from './admin/routes.js';
+import { AuditTrail } from './audit/index.js';
 import { createClaimMapper } from './claims/index.js';
 import type { Configuration, SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
@@ -12,7 +16,7 @@ import type { Logger } from './logging/index.js';
 import { createProvider, seedStaticClients } from './provider/index.js';
 import {
   ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
-  type ClientMetadata,
+  unrestrictedPolicy, type ClientMetadata,
 } from './registration/index.js';
 import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
 import type { Store } from './storage/index.js';
@@ -45,8 +49,11 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const algorithms = new Set<SigningAlgorithm>(['RS256', ...configuration.resourceServers.map((server) => server.signingAlg)]);
   const keys = await ensureSigningKeys(store.signingKeys, box, algorithms, now);
 
-  const provider = createProvider({
-    configuration, store, keys, hasher, box, masterSecret, now,
+  const adminResource = adminResourceServer(configuration.issuer);
+  const resourceServers = [...configuration.resourceServers, adminResource];
+  const audit = new AuditTrail(store.audit, logger, now);
+  const { provider, verifier } = createProvider({
+    configuration, resourceServers, store, keys, hasher, box, masterSecret, now,
     claimMapper: createClaimMapper(configuration.claims),
   });
   provider.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
@@ -77,17 +84,30 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     registrar,
     initialAccessTokens,
     registrationAccessTokens,
+    audit,
     rateLimiter: new RateLimiter(registration.rateLimit.maxRequests, registration.rateLimit.windowSeconds * 1000, () => now().getTime()),
   });
   const discoveryRouter = new Router();
   discoveryRouter.get(WEBFINGER_PATH, webfingerEndpoint(configuration.issuer));
+
+  const adminRouter = adminRoutes({
+    issuer: configuration.issuer,
+    registrar,
+    adminPolicy: unrestrictedPolicy('admin', resourceServers.flatMap((server) => server.scopes)),
+    policies,
+    initialAccessTokens,
+    registrationAccessTokens,
+    audit,
+    auditEvents: store.audit,
+    authenticate: adminAuthentication({ adminTokens: configuration.adminTokens, verifier, adminResource: adminResource.resource, audit }),
+  });
 
   const app = createHttpApp({
     issuer: configuration.issuer,
     provider,
     health: () => store.ping(),
     logger,
-    routers: [discoveryRouter, registrationRouter],
+    routers: [discoveryRouter, registrationRouter, adminRouter],
   });
 
   let sweeper: NodeJS.Timeout | undefined;

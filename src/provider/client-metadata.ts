@@ -1,10 +1,14 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** Client metadata kept beyond what oidc-provider recognises (RFC 7591 software statement fields, our profile). */
-export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile', 'default_resource'] as const;
+export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile', 'default_resource', 'previous_client_secrets'] as const;
 
 export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
   if (value === undefined) return;
+  if (key === 'previous_client_secrets') {
+    if (!Array.isArray(value)) throw new errors.InvalidClientMetadata('previous_client_secrets must be an array');
+    return;
+  }
   if (key === 'profile') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new errors.InvalidClientMetadata('profile must be a JSON object');

@@ -2,10 +2,11 @@ import type { JSONWebKeySet } from 'jose';
 import Provider, { type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { ClaimMapper } from '../claims/index.js';
-import type { Configuration } from '../configuration/index.js';
+import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
 import type { Store } from '../storage/index.js';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
 import { compareHashedClientSecrets } from './client-secrets.js';
@@ -17,6 +18,8 @@ import { introspectionAllowedPolicy, revocationAllowedPolicy } from './token-pol
 
 export interface ProviderDependencies {
   configuration: Configuration;
+  /** The configured resource servers and the server's own (the admin API). */
+  resourceServers: ResourceServerConfig[];
   store: Store;
   keys: SigningKeySet;
   hasher: SecretHasher;
@@ -29,8 +32,8 @@ export interface ProviderDependencies {
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
 /** The oidc-provider instance, configured for machine-to-machine use (client credentials first). */
-export function createProvider(dependencies: ProviderDependencies): Provider {
-  const { configuration, store, keys, hasher, box, masterSecret, claimMapper, now } = dependencies;
+export function createProvider(dependencies: ProviderDependencies): { provider: Provider; verifier: AccessTokenVerifier } {
+  const { configuration, resourceServers, store, keys, hasher, box, masterSecret, claimMapper, now } = dependencies;
   const publicKeys: JSONWebKeySet = { keys: keys.publicJwks };
   let provider: Provider | undefined;
 
@@ -47,7 +50,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     },
     // Browser sign-in comes later; until then no implicit flow is even advertised.
     responseTypes: ['code'],
-    scopes: allScopes(configuration.resourceServers),
+    scopes: allScopes(resourceServers),
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraClientMetadata },
     extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper),
     features: {
@@ -56,9 +59,9 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
-      resourceIndicators: createResourceIndicators(configuration.resourceServers),
+      resourceIndicators: createResourceIndicators(resourceServers),
     },
-    ttl: accessTokenLifetimes(configuration),
+    ttl: accessTokenLifetimes(resourceServers),
     renderError: createErrorRenderer(),
     discovery: configuration.registration.mode === 'admin_only' ? {} : { registration_endpoint: `${configuration.issuer}/reg` },
   } as unknown as ProviderConfiguration;
@@ -67,20 +70,18 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   // Request URLs are rewritten to the issuer's origin before they reach the provider
   // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
   provider.proxy = true;
-  compareHashedClientSecrets(provider, hasher);
-  provider.use(structuredTokenSupport({
-    provider,
-    issuer: configuration.issuer,
-    publicKeys: () => publicKeys,
-    revocations: store.revocations,
-    now,
-  }) as unknown as Parameters<Provider['use']>[0]);
-  return provider;
+  compareHashedClientSecrets(provider, hasher, now);
+  const clientExists = async (clientId: string) => (await provider.Client.find(clientId)) !== undefined;
+  const verifier = createAccessTokenVerifier({
+    issuer: configuration.issuer, publicKeys: () => publicKeys, revocations: store.revocations, clientExists, now,
+  });
+  provider.use(structuredTokenSupport({ verifier, revocations: store.revocations, clientExists }) as unknown as Parameters<Provider['use']>[0]);
+  return { provider, verifier };
 }
 
 /** Access tokens live as long as their resource server says (RFC 8707 resolution always yields one). */
-function accessTokenLifetimes(configuration: Configuration) {
-  const fallback = (configuration.resourceServers.find((server) => server.default) ?? configuration.resourceServers[0]!).accessTokenTtl;
+function accessTokenLifetimes(resourceServers: readonly ResourceServerConfig[]) {
+  const fallback = (resourceServers.find((server) => server.default) ?? resourceServers[0]!).accessTokenTtl;
   const lifetime = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? fallback;
   return { AccessToken: lifetime, ClientCredentials: lifetime };
 }

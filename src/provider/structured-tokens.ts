@@ -1,18 +1,14 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type Provider from 'oidc-provider';
 
 import type { RevocationStore } from '../storage/index.js';
+import type { AccessTokenVerifier } from './access-token-verifier.js';
 
 type Next = () => Promise<unknown>;
 
 export interface StructuredTokenDependencies {
-  provider: Provider;
-  issuer: string;
-  /** The published signing keys; read on every call so that key changes need no restart. */
-  publicKeys: () => JSONWebKeySet;
+  verifier: AccessTokenVerifier;
   revocations: RevocationStore;
-  now: () => Date;
+  clientExists: (clientId: string) => Promise<boolean>;
 }
 
 const INACTIVE = Object.freeze({ active: false });
@@ -28,43 +24,16 @@ export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented t
  * It also makes introspection report tokens of deleted clients as inactive, for both formats.
  */
 export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
-  const { provider, issuer, publicKeys, revocations, now } = dependencies;
-  let keySet: { source: JSONWebKeySet; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
-
-  const verificationKeys = () => {
-    const source = publicKeys();
-    if (keySet?.source !== source) keySet = { source, verify: createLocalJWKSet(source) };
-    return keySet.verify;
-  };
-
-  async function verifyOwnJwt(token: string): Promise<JWTPayload | undefined> {
-    try {
-      const { payload } = await jwtVerify(token, verificationKeys(), {
-        issuer,
-        typ: 'at+jwt',
-        currentDate: now(),
-      });
-      return typeof payload.client_id === 'string' && typeof payload.jti === 'string' ? payload : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async function clientExists(clientId: unknown): Promise<boolean> {
-    return typeof clientId === 'string' && (await provider.Client.find(clientId)) !== undefined;
-  }
+  const { verifier, revocations, clientExists } = dependencies;
 
   async function introspect(token: string): Promise<Record<string, unknown>> {
-    const payload = await verifyOwnJwt(token);
-    if (!payload) return INACTIVE;
-    if (await revocations.isRevoked(payload.jti!, now())) return INACTIVE;
-    if (!(await clientExists(payload.client_id))) return INACTIVE;
-    return { ...payload, active: true, token_type: 'Bearer' };
+    const payload = await verifier.active(token);
+    return payload ? { ...payload, active: true, token_type: 'Bearer' } : INACTIVE;
   }
 
   /** False when the token belongs to another client (RFC 7009 §2.1: the request is refused). */
   async function revoke(token: string, requestingClientId: string): Promise<boolean> {
-    const payload = await verifyOwnJwt(token);
+    const payload = await verifier.authenticOwn(token);
     if (!payload || payload.exp === undefined) return true;
     if (payload.client_id !== requestingClientId) return false;
     await revocations.revoke(payload.jti!, new Date(payload.exp * 1000));
@@ -93,7 +62,7 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
       return;
     }
 
-    if (route === 'introspection' && ctx.status === 200 && body?.active === true && !(await clientExists(body.client_id))) {
+    if (route === 'introspection' && ctx.status === 200 && body?.active === true && !(await clientExists(String(body.client_id)))) {
       ctx.body = INACTIVE;
     }
   };

@@ -36,6 +36,12 @@ export class RegistrationAccessTokens {
   async revoke(token: string): Promise<void> {
     await this.models.destroy(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token));
   }
+
+  /** Revokes every registration access token of the client and issues a new one. */
+  async reissue(clientId: string): Promise<string> {
+    await this.models.destroyByClientId(clientId, REGISTRATION_ACCESS_TOKEN);
+    return this.issue(clientId);
+  }
 }
 
 /** RFC 7591 initial access tokens: expiry, a use limit and the policies they grant. */
@@ -63,6 +69,32 @@ export class InitialAccessTokens {
         createdAt: this.now(),
       });
     }
+  }
+
+  /** A new token; its value is returned once and stored only as a hash. */
+  async create(options: { expiresInSeconds?: number | undefined; maxUses?: number | undefined; policies: string[]; policyCap?: number | undefined }): Promise<{ record: InitialAccessTokenRecord; token: string }> {
+    const token = generateSecret();
+    const now = this.now();
+    const limits = [options.maxUses, options.policyCap].filter((limit): limit is number => limit !== undefined);
+    const record: InitialAccessTokenRecord = {
+      id: `iat_${randomBytes(9).toString('base64url')}`,
+      tokenHash: this.hasher.hash(token),
+      policies: options.policies,
+      expiresAt: options.expiresInSeconds === undefined ? undefined : new Date(now.getTime() + options.expiresInSeconds * 1000),
+      maxUses: limits.length > 0 ? Math.min(...limits) : undefined,
+      uses: 0,
+      createdAt: now,
+    };
+    await this.store.put(record);
+    return { record, token };
+  }
+
+  list(): Promise<InitialAccessTokenRecord[]> {
+    return this.store.list();
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.store.delete(id);
   }
 
   /** The token's record when it exists, has not expired and has uses left. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { SecretHasher } from '../secrets/index.js';
-import type { ClientRecord, ClientStore, JsonObject, ModelStore } from '../storage/index.js';
+import type { ClientListQuery, ClientRecord, ClientStore, JsonObject, ModelStore } from '../storage/index.js';
 import { generateSecret, type RegistrationAccessTokens } from './access-tokens.js';
 import { invalidClientMetadata, RegistrationError } from './errors.js';
 import { parseClientMetadata, SERVER_ASSIGNED, type ClientMetadata } from './metadata-schema.js';
@@ -47,6 +47,17 @@ const SECRETLESS_METHODS = new Set(['private_key_jwt', 'none']);
 const KEPT_SECRET_STAND_IN = 'kept-secret-stand-in-0123456789abcdef';
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
+/** A replaced secret that still works until its grace period ends (stored hashed, in the client's metadata). */
+export interface PreviousSecret {
+  hash: string;
+  expires_at: number;
+}
+
+export function previousSecrets(metadata: Record<string, unknown>): PreviousSecret[] {
+  const value = metadata.previous_client_secrets;
+  return Array.isArray(value) ? (value as PreviousSecret[]).filter((secret) => typeof secret?.hash === 'string') : [];
+}
+
 /**
  * The one place where clients are created, replaced and deleted. Self-registration, the admin API
  * and any bridge call it; they differ only in the Registrant (policy and privileges) they pass.
@@ -59,25 +70,32 @@ export class ClientRegistrar {
   }
 
   async register(body: unknown, registrant: Registrant): Promise<RegisteredClient> {
-    const metadata = await this.#effectiveMetadata(body, registrant);
+    const { metadata, clientId: chosenId, clientSecretExpiresAt = 0 } = await this.#effectiveMetadata(body, registrant);
     const now = this.dependencies.now();
-    const clientId = this.#generateClientId();
+    const clientId = chosenId ?? this.#generateClientId();
+    if (chosenId !== undefined && (await this.dependencies.clients.find(chosenId))) {
+      throw invalidClientMetadata('client_id', 'is already registered');
+    }
     const clientSecret = SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method)) ? undefined : generateSecret();
     const issuedAt = epochSeconds(now);
 
     await this.#validate(clientId, metadata, clientSecret);
     await this.dependencies.clients.upsert({
       clientId,
-      metadata: this.#stored(clientId, metadata, clientSecret, issuedAt),
+      metadata: this.#stored(clientId, metadata, clientSecret, issuedAt, clientSecretExpiresAt),
       attributes: { policy: registrant.policy.name, source: registrant.kind, initialAccessTokenId: registrant.initialAccessTokenId },
       createdAt: now,
     });
     const registrationAccessToken = await this.dependencies.registrationAccessTokens.issue(clientId);
-    return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt: 0, clientSecret, registrationAccessToken };
+    return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt, clientSecret, registrationAccessToken };
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
     return this.dependencies.clients.find(clientId);
+  }
+
+  list(query: ClientListQuery): Promise<ClientRecord[]> {
+    return this.dependencies.clients.list(query);
   }
 
   /**
@@ -102,16 +120,20 @@ export class ClientRegistrar {
         }
       }
     }
-    const metadata = await this.#effectiveMetadata(body, registrant);
+    const { metadata, clientId: requestedId, clientSecretExpiresAt } = await this.#effectiveMetadata(body, registrant);
+    if (requestedId !== undefined && requestedId !== existing.clientId) throw invalidClientMetadata('client_id', 'cannot be changed');
     const needsSecret = !SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method));
     const storedSecret = typeof existing.metadata.client_secret === 'string' ? existing.metadata.client_secret : undefined;
     const newSecret = needsSecret && storedSecret === undefined ? generateSecret() : undefined;
     const issuedAt = Number(existing.metadata.client_id_issued_at ?? epochSeconds(existing.createdAt));
-    const secretExpiresAt = Number(existing.metadata.client_secret_expires_at ?? 0);
+    const secretExpiresAt = clientSecretExpiresAt ?? Number(existing.metadata.client_secret_expires_at ?? 0);
 
     await this.#validate(existing.clientId, metadata, newSecret ?? (needsSecret ? KEPT_SECRET_STAND_IN : undefined));
     const stored = this.#stored(existing.clientId, metadata, newSecret, issuedAt, secretExpiresAt);
-    if (needsSecret && newSecret === undefined) stored.client_secret = storedSecret;
+    if (needsSecret && newSecret === undefined) {
+      stored.client_secret = storedSecret;
+      if (existing.metadata.previous_client_secrets !== undefined) stored.previous_client_secrets = existing.metadata.previous_client_secrets;
+    }
     await this.dependencies.clients.upsert({ ...existing, metadata: stored });
     return { clientId: existing.clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt: secretExpiresAt, clientSecret: newSecret };
   }
@@ -123,8 +145,35 @@ export class ClientRegistrar {
     return deleted;
   }
 
-  async #effectiveMetadata(body: unknown, registrant: Registrant): Promise<ClientMetadata> {
-    const requested = parseClientMetadata(body);
+  /**
+   * A new secret for the client. The old one stops working at once, or keeps working for
+   * graceSeconds (zero-downtime rotation); secrets whose grace has ended are forgotten.
+   */
+  async rotateSecret(existing: ClientRecord, graceSeconds: number): Promise<{ clientSecret: string; clientSecretExpiresAt: number }> {
+    if (SECRETLESS_METHODS.has(String(existing.metadata.token_endpoint_auth_method))) {
+      throw new RegistrationError('invalid_request', `the client authenticates with ${String(existing.metadata.token_endpoint_auth_method)}, not a secret`);
+    }
+    const now = epochSeconds(this.dependencies.now());
+    const previous = previousSecrets(existing.metadata).filter((secret) => secret.expires_at > now);
+    if (graceSeconds > 0 && typeof existing.metadata.client_secret === 'string') {
+      previous.push({ hash: existing.metadata.client_secret, expires_at: now + graceSeconds });
+    }
+    const clientSecret = generateSecret();
+    const metadata: JsonObject = { ...existing.metadata, client_secret: this.dependencies.hasher.hash(clientSecret), client_secret_expires_at: 0 };
+    if (previous.length > 0) metadata.previous_client_secrets = previous;
+    else delete metadata.previous_client_secrets;
+    await this.dependencies.clients.upsert({ ...existing, metadata });
+    return { clientSecret, clientSecretExpiresAt: 0 };
+  }
+
+  async #effectiveMetadata(body: unknown, registrant: Registrant): Promise<{ metadata: ClientMetadata; clientId?: string; clientSecretExpiresAt?: number }> {
+    const requested = parseClientMetadata(body, registrant.kind);
+    const adminChosen = registrant.kind === 'admin'
+      ? {
+          clientId: requested.client_id as string | undefined,
+          clientSecretExpiresAt: requested.client_secret_expires_at as number | undefined,
+        }
+      : {};
     for (const field of SERVER_ASSIGNED) delete requested[field];
 
     const statement = requested.software_statement;
@@ -138,7 +187,12 @@ export class ClientRegistrar {
       for (const field of SERVER_ASSIGNED) delete claims[field];
       Object.assign(requested, claims);
     }
-    return applyPolicy(requested, registrant.policy);
+    const metadata = applyPolicy(requested, registrant.policy);
+    return {
+      metadata,
+      ...(adminChosen.clientId === undefined ? {} : { clientId: adminChosen.clientId }),
+      ...(adminChosen.clientSecretExpiresAt === undefined ? {} : { clientSecretExpiresAt: adminChosen.clientSecretExpiresAt }),
+    };
   }
 
   async #validate(clientId: string, metadata: ClientMetadata, clientSecret: string | undefined): Promise<void> {

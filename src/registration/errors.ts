@@ -1,18 +1,8 @@
-/** An RFC 7591/7592-shaped error: `{"error": ..., "error_description": ...}` with its HTTP status. */
-export class RegistrationError extends Error {
-  constructor(
-    readonly error: string,
-    readonly description: string,
-    readonly status = 400,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(`${error}: ${description}`);
-    this.name = 'RegistrationError';
-  }
+import { ApiError } from '../http/api-error.js';
 
-  get body(): { error: string; error_description: string } {
-    return { error: this.error, error_description: this.description };
-  }
+/** An RFC 7591/7592 error response. */
+export class RegistrationError extends ApiError {
+  override name = 'RegistrationError';
 }
 
 export const invalidClientMetadata = (field: string, problem: string): RegistrationError =>

@@ -1,7 +1,9 @@
 export { ClientRegistrar, type MetadataValidator, type RegisteredClient, type Registrant } from './client-registrar.js';
 export { InitialAccessTokens, RegistrationAccessTokens, generateSecret } from './access-tokens.js';
 export { RegistrationError } from './errors.js';
-export { CLIENT_METADATA_SCHEMA, CLIENT_METADATA_PROPERTIES, type ClientMetadata } from './metadata-schema.js';
+export {
+  ADMIN_CLIENT_METADATA_SCHEMA, ADMIN_CLIENT_PROPERTIES, CLIENT_METADATA_PROPERTIES, CLIENT_METADATA_SCHEMA, type ClientMetadata,
+} from './metadata-schema.js';
 export { DEFAULT_POLICY, resolvePolicies, unrestrictedPolicy, type RegistrationPolicy } from './policy.js';
 export { clientInformation, fromRecord, registrationClientUri, REGISTRATION_PATH } from './presenter.js';
 export { registrationRoutes, type RegistrationRouteDependencies } from './routes.js';

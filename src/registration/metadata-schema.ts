@@ -37,6 +37,20 @@ export const CLIENT_METADATA_SCHEMA = {
   additionalProperties: true,
 } as const;
 
+/** What an administrator may set beyond RFC 7591 metadata. */
+export const ADMIN_CLIENT_PROPERTIES = {
+  client_id: { type: 'string', pattern: '^[\\x21-\\x7E]{1,255}$', description: 'A chosen client id (migrations); generated when absent.' },
+  client_secret_expires_at: { type: 'integer', minimum: 0, description: 'When the secret expires (epoch seconds); 0: never.' },
+  profile: { type: 'object', description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
+  default_resource: { type: 'string', format: 'uri', description: 'Resource server of token requests without a resource parameter.' },
+} as const;
+
+export const ADMIN_CLIENT_METADATA_SCHEMA = {
+  type: 'object',
+  properties: { ...CLIENT_METADATA_PROPERTIES, ...ADMIN_CLIENT_PROPERTIES },
+  additionalProperties: true,
+} as const;
+
 export type ClientMetadata = Record<string, unknown> & {
   redirect_uris?: string[];
   token_endpoint_auth_method?: string;
@@ -48,24 +62,31 @@ export type ClientMetadata = Record<string, unknown> & {
 
 const ajv = new Ajv2020({ allErrors: false, strict: false });
 addFormats.default(ajv);
-const validate = ajv.compile(CLIENT_METADATA_SCHEMA);
-const KNOWN = new Set(Object.keys(CLIENT_METADATA_PROPERTIES));
+const validators = {
+  self: ajv.compile(CLIENT_METADATA_SCHEMA),
+  admin: ajv.compile(ADMIN_CLIENT_METADATA_SCHEMA),
+};
+const KNOWN = {
+  self: new Set(Object.keys(CLIENT_METADATA_PROPERTIES)),
+  admin: new Set([...Object.keys(CLIENT_METADATA_PROPERTIES), ...Object.keys(ADMIN_CLIENT_PROPERTIES)]),
+};
 
 /**
  * Checks the types of the members we know, and keeps only those (unknown metadata is ignored,
  * RFC 7591 §2). Throws invalid_client_metadata naming the field.
  */
-export function parseClientMetadata(body: unknown, extraFields: readonly string[] = []): ClientMetadata {
+export function parseClientMetadata(body: unknown, kind: 'self' | 'admin' = 'self'): ClientMetadata {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalidClientMetadata('(body)', 'must be a JSON object');
   }
+  const validate = validators[kind];
   if (!validate(body)) {
     const error = validate.errors?.[0];
     throw invalidClientMetadata(error ? keyPath(error.instancePath) : '(body)', error?.message ?? 'is invalid');
   }
   const kept: ClientMetadata = {};
   for (const [field, value] of Object.entries(body)) {
-    if ((KNOWN.has(field) || extraFields.includes(field)) && value !== null) kept[field] = value;
+    if (KNOWN[kind].has(field) && value !== null) kept[field] = value;
   }
   return kept;
 }

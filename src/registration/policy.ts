@@ -22,13 +22,13 @@ export function resolvePolicies(configuration: Configuration): Map<string, Regis
   return new Map(Object.entries(declared).map(([name, policy]) => [name, { ...policy, name, scopes: policy.scopes ?? offered }]));
 }
 
-/** The policy that governs no restriction at all: what an admin may register (the admin API's own policy). */
-export function unrestrictedPolicy(configuration: Configuration): RegistrationPolicy {
+/** A policy that allows every grant type, authentication method, redirect host and the given scopes: the admin API's. */
+export function unrestrictedPolicy(name: string, scopes: readonly string[]): RegistrationPolicy {
   return {
-    name: 'admin',
+    name,
     grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
     tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-    scopes: [...new Set(configuration.resourceServers.flatMap((server) => server.scopes))],
+    scopes: [...new Set(scopes)],
     redirectUriHosts: ['*'],
     requireSoftwareStatement: false,
   };

@@ -11,7 +11,7 @@ export interface ClientInformation {
   [metadata: string]: unknown;
 }
 
-const INTERNAL = new Set(['client_secret', 'client_id', 'client_id_issued_at', 'client_secret_expires_at']);
+const INTERNAL = new Set(['client_secret', 'previous_client_secrets', 'client_id', 'client_id_issued_at', 'client_secret_expires_at']);
 
 /** Registered metadata as a client may see it: never a stored secret (hash). */
 export function visibleMetadata(metadata: Record<string, unknown>): Record<string, unknown> {

@@ -1,7 +1,9 @@
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 
+import type { AuditAction, AuditTrail } from '../audit/index.js';
 import type { RegistrationMode } from '../configuration/index.js';
+import { apiErrors } from '../http/api-error.js';
 import { bearerToken, readJsonBody } from '../http/json-body.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import type { InitialAccessTokens, RegistrationAccessTokens } from './access-tokens.js';
@@ -22,23 +24,12 @@ export interface RegistrationRouteDependencies {
   initialAccessTokens: InitialAccessTokens;
   registrationAccessTokens: RegistrationAccessTokens;
   rateLimiter: RateLimiter;
+  audit: AuditTrail;
 }
 
 function noStore(ctx: Context): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Pragma', 'no-cache');
-}
-
-async function registrationErrors(ctx: Context, next: Next): Promise<void> {
-  try {
-    await next();
-  } catch (error) {
-    if (!(error instanceof RegistrationError)) throw error;
-    noStore(ctx);
-    ctx.set(error.headers);
-    ctx.status = error.status;
-    ctx.body = error.body;
-  }
 }
 
 async function jsonBody(ctx: Context): Promise<unknown> {
@@ -49,9 +40,15 @@ async function jsonBody(ctx: Context): Promise<unknown> {
 
 /** RFC 7591 registration and RFC 7592 management at /reg and /reg/:clientId. */
 export function registrationRoutes(dependencies: RegistrationRouteDependencies): Router {
-  const { issuer, mode, registrar, initialAccessTokens, registrationAccessTokens } = dependencies;
+  const { issuer, mode, registrar, initialAccessTokens, registrationAccessTokens, audit } = dependencies;
   const router = new Router({ prefix: REGISTRATION_PATH });
-  router.use(registrationErrors);
+  const record = (ctx: Context, action: AuditAction, actor: string, outcome: 'success' | 'failure', clientId?: string, detail?: string) =>
+    audit.record({ actor, action, outcome, clientId, requestId: ctx.state.requestId, detail });
+  router.use(async (ctx, next) => {
+    // Errors answer with Pragma too, like every registration response.
+    ctx.set('Pragma', 'no-cache');
+    await apiErrors(ctx, next);
+  });
 
   /** Who registers, or a 401/403/429 before anything is read or created. */
   async function admitRegistrant(ctx: Context): Promise<{ registrant: Registrant; release: () => Promise<void> }> {
@@ -68,16 +65,15 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
       }
       return { registrant: { kind: 'self', policy: dependencies.policies.get(dependencies.openPolicy)! }, release: async () => {} };
     }
-    const record = token === undefined ? undefined : await initialAccessTokens.find(token);
-    if (!record || !(await initialAccessTokens.consume(record))) throw invalidInitialAccessToken();
-    const policy = dependencies.policies.get(record.policies[0]!);
-    if (!policy) {
-      await initialAccessTokens.release(record);
+    const iat = token === undefined ? undefined : await initialAccessTokens.find(token);
+    const policy = iat && dependencies.policies.get(iat.policies[0]!);
+    if (!iat || !policy || !(await initialAccessTokens.consume(iat))) {
+      await record(ctx, 'registration.authenticate', 'anonymous', 'failure', undefined, token === undefined ? 'missing initial access token' : 'invalid initial access token');
       throw invalidInitialAccessToken();
     }
     return {
-      registrant: { kind: 'self', policy, initialAccessTokenId: record.id },
-      release: () => initialAccessTokens.release(record),
+      registrant: { kind: 'self', policy, initialAccessTokenId: iat.id },
+      release: () => initialAccessTokens.release(iat),
     };
   }
 
@@ -85,6 +81,8 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
     const { registrant, release } = await admitRegistrant(ctx);
     try {
       const registered = await registrar.register(await jsonBody(ctx), registrant);
+      const actor = registrant.initialAccessTokenId === undefined ? 'registration:open' : `registration:${registrant.initialAccessTokenId}`;
+      await record(ctx, 'client.create', actor, 'success', registered.clientId);
       noStore(ctx);
       ctx.status = 201;
       ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
@@ -99,9 +97,11 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
   async function authorizedClient(ctx: Context) {
     const clientId = ctx.params.clientId ?? '';
     const token = bearerToken(ctx);
-    if (token === undefined || !(await registrationAccessTokens.isValidFor(token, clientId))) throw invalidRegistrationAccessToken();
-    const client = await registrar.find(clientId);
-    if (!client) throw invalidRegistrationAccessToken();
+    const client = token !== undefined && (await registrationAccessTokens.isValidFor(token, clientId)) ? await registrar.find(clientId) : undefined;
+    if (!client || token === undefined) {
+      await record(ctx, 'registration.authenticate', 'anonymous', 'failure', undefined, 'invalid registration access token');
+      throw invalidRegistrationAccessToken();
+    }
     return { client, token };
   }
 
@@ -121,6 +121,7 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
       registrationAccessToken = await registrationAccessTokens.issue(client.clientId);
       await registrationAccessTokens.revoke(token);
     }
+    await record(ctx, 'client.update', `client:${client.clientId}`, 'success', client.clientId);
     noStore(ctx);
     ctx.body = clientInformation(updated, { issuer, registrationAccessToken });
   });
@@ -128,6 +129,7 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
   router.delete('/:clientId', async (ctx) => {
     const { client } = await authorizedClient(ctx);
     await registrar.delete(client.clientId);
+    await record(ctx, 'client.delete', `client:${client.clientId}`, 'success', client.clientId);
     ctx.status = 204;
   });
 

@@ -1,0 +1,69 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { Context, Next } from 'koa';
+
+import type { AuditTrail } from '../audit/index.js';
+import { ApiError } from '../http/api-error.js';
+import { bearerToken } from '../http/json-body.js';
+import type { AccessTokenVerifier } from '../provider/index.js';
+import { ADMIN_SCOPE } from './admin-resource.js';
+
+export interface AdminAuthenticationDependencies {
+  adminTokens: readonly string[];
+  verifier: AccessTokenVerifier;
+  /** The admin API's resource identifier: the audience its access tokens carry. */
+  adminResource: string;
+  audit: AuditTrail;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+const unauthorized = (description: string) =>
+  new ApiError('invalid_token', description, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+
+/**
+ * Admits an ADMIN_TOKEN (any of the configured ones, compared in constant time) or an access token
+ * of this server for the admin resource; sets ctx.state.actor. 401 without valid credentials, 403
+ * for a valid token lacking the admin scope; every refusal is audited.
+ */
+export function adminAuthentication({ adminTokens, verifier, adminResource, audit }: AdminAuthenticationDependencies) {
+  const adminDigests = adminTokens.map(digest);
+
+  const matchAdminToken = (token: string): number => {
+    const presented = digest(token);
+    let match = -1;
+    // Every configured token is compared, whatever matched: the time taken says nothing.
+    adminDigests.forEach((candidate, index) => {
+      if (timingSafeEqual(candidate, presented) && match === -1) match = index;
+    });
+    return match;
+  };
+
+  const refuse = async (ctx: Context, error: ApiError, detail: string): Promise<never> => {
+    await audit.record({ actor: 'anonymous', action: 'admin.authenticate', outcome: 'failure', requestId: ctx.state.requestId, detail });
+    throw error;
+  };
+
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const token = bearerToken(ctx);
+    if (token === undefined) return refuse(ctx, unauthorized('a bearer token is required'), 'missing credentials');
+
+    const adminIndex = matchAdminToken(token);
+    if (adminIndex >= 0) {
+      ctx.state.actor = `admin-token#${adminIndex + 1}`;
+      return next();
+    }
+
+    const claims = await verifier.active(token, adminResource);
+    if (!claims) return refuse(ctx, unauthorized('the token is not valid for the admin API'), 'invalid token');
+    if (!String(claims.scope ?? '').split(' ').includes(ADMIN_SCOPE)) {
+      return refuse(
+        ctx,
+        new ApiError('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"` }),
+        `token of client ${String(claims.client_id)} without ${ADMIN_SCOPE}`,
+      );
+    }
+    ctx.state.actor = `client:${String(claims.client_id)}`;
+    return next();
+  };
+}

@@ -1,0 +1,35 @@
+import { ApiError } from '../http/api-error.js';
+
+/** An opaque keyset cursor: the sort key of the last item of a page. */
+export function encodeCursor(time: Date, id: string): string {
+  return Buffer.from(JSON.stringify([time.getTime(), id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { time: Date; id: string } {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof time === 'number' && Number.isFinite(time) && typeof id === 'string') return { time: new Date(time), id };
+  } catch {
+    // fall through
+  }
+  throw new ApiError('invalid_request', 'cursor: not a cursor this server issued');
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+
+export function parseLimit(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_LIMIT;
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_LIMIT) {
+    throw new ApiError('invalid_request', `limit: must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return value;
+}
+
+/** A query parameter given at most once. */
+export function singleQueryValue(query: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new ApiError('invalid_request', `${name}: given more than once`);
+  return value;
+}

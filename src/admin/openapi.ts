@@ -1,0 +1,127 @@
+import {
+  AUDIT_EVENT_LIST_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_REQUEST_SCHEMA, CLIENT_SCHEMA,
+  CLIENT_WITH_CREDENTIALS_SCHEMA, ERROR_SCHEMA, INITIAL_ACCESS_TOKEN_CREATED_SCHEMA, INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
+  INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
+  SECRET_ROTATION_RESPONSE_SCHEMA,
+} from './schemas.js';
+import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(ref('Error'), description);
+
+const UNAUTHORIZED = { 401: error('Missing or invalid credentials.'), 403: error(`A token without the ${ADMIN_SCOPE} scope.`) };
+const NOT_FOUND = { 404: error('No such client.') };
+const INVALID = { 400: error('Invalid input; the same error codes as the registration endpoint (RFC 7591).') };
+const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: { type: 'string' } };
+
+/** The admin API's OpenAPI 3.1 document, built from the schemas that validate its requests. */
+export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Admin API',
+      version: '1.0.0',
+      description: 'Manage clients on behalf of others: create, read, update, delete, list, rotate secrets; initial access tokens; the audit trail.',
+    },
+    servers: [{ url: `${issuer}${ADMIN_PATH}` }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `An ADMIN_TOKEN, or an access token of this server for the resource ${issuer}${ADMIN_PATH} with the scope ${ADMIN_SCOPE}.`,
+        },
+      },
+      schemas: {
+        Error: ERROR_SCHEMA,
+        ClientRequest: CLIENT_REQUEST_SCHEMA,
+        ClientPatch: CLIENT_PATCH_SCHEMA,
+        Client: CLIENT_SCHEMA,
+        ClientWithCredentials: CLIENT_WITH_CREDENTIALS_SCHEMA,
+        ClientList: CLIENT_LIST_SCHEMA,
+        SecretRotationRequest: SECRET_ROTATION_REQUEST_SCHEMA,
+        SecretRotationResponse: SECRET_ROTATION_RESPONSE_SCHEMA,
+        RegistrationAccessTokenResponse: REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA,
+        InitialAccessTokenRequest: INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA,
+        InitialAccessTokenCreated: INITIAL_ACCESS_TOKEN_CREATED_SCHEMA,
+        InitialAccessTokenList: INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
+        AuditEventList: AUDIT_EVENT_LIST_SCHEMA,
+      },
+    },
+    paths: {
+      '/clients': {
+        post: {
+          summary: 'Create a client',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
+          responses: { 201: json(ref('ClientWithCredentials'), 'The client, with its credentials (shown once).'), ...INVALID, ...UNAUTHORIZED },
+        },
+        get: {
+          summary: 'List clients (keyset pagination, oldest first)',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+            { name: 'client_name', in: 'query', schema: { type: 'string' } },
+            { name: 'software_id', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { 200: json(ref('ClientList'), 'A page of clients; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED },
+        },
+      },
+      '/clients/{clientId}': {
+        parameters: [clientIdParameter],
+        get: { summary: 'Read a client', responses: { 200: json(ref('Client'), 'The client, without its secret.'), ...NOT_FOUND, ...UNAUTHORIZED } },
+        put: {
+          summary: 'Replace a client',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
+          responses: { 200: json(ref('Client'), 'The replaced client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+        },
+        patch: {
+          summary: 'Update a client with a JSON Merge Patch (RFC 7396)',
+          requestBody: { required: true, content: { 'application/merge-patch+json': { schema: ref('ClientPatch') }, 'application/json': { schema: ref('ClientPatch') } } },
+          responses: { 200: json(ref('Client'), 'The updated client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+        },
+        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...UNAUTHORIZED } },
+      },
+      '/clients/{clientId}/secret': {
+        parameters: [clientIdParameter],
+        post: {
+          summary: 'Rotate the client secret',
+          requestBody: { required: false, content: { 'application/json': { schema: ref('SecretRotationRequest') } } },
+          responses: { 200: json(ref('SecretRotationResponse'), 'The new secret (shown once).'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+        },
+      },
+      '/clients/{clientId}/registration-access-token': {
+        parameters: [clientIdParameter],
+        post: {
+          summary: 'Issue a new registration access token (the old ones stop working)',
+          responses: { 200: json(ref('RegistrationAccessTokenResponse'), 'The new token (shown once).'), ...NOT_FOUND, ...UNAUTHORIZED },
+        },
+      },
+      '/initial-access-tokens': {
+        post: {
+          summary: 'Create an initial access token',
+          requestBody: { required: false, content: { 'application/json': { schema: ref('InitialAccessTokenRequest') } } },
+          responses: { 201: json(ref('InitialAccessTokenCreated'), 'The token (shown once).'), ...INVALID, ...UNAUTHORIZED },
+        },
+        get: { summary: 'List initial access tokens (without their values)', responses: { 200: json(ref('InitialAccessTokenList'), 'The tokens.'), ...UNAUTHORIZED } },
+      },
+      '/initial-access-tokens/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...UNAUTHORIZED } },
+      },
+      '/audit': {
+        get: {
+          summary: 'Read the audit trail (newest first)',
+          parameters: [
+            { name: 'client_id', in: 'query', schema: { type: 'string' } },
+            { name: 'action', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { 200: json(ref('AuditEventList'), 'A page of events; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED },
+        },
+      },
+    },
+  };
+}

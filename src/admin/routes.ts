@@ -1,0 +1,229 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+
+import type { AuditAction, AuditTrail } from '../audit/index.js';
+import { ApiError, apiErrors } from '../http/api-error.js';
+import { readJsonBody } from '../http/json-body.js';
+import {
+  clientInformation, fromRecord, type ClientRegistrar, type InitialAccessTokens, type RegistrationAccessTokens,
+  type RegistrationPolicy, registrationClientUri,
+} from '../registration/index.js';
+import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
+import { ADMIN_PATH } from './admin-resource.js';
+import { decodeCursor, encodeCursor, parseLimit, singleQueryValue } from './cursor.js';
+import { applyMergePatch } from './merge-patch.js';
+import { buildOpenApiDocument } from './openapi.js';
+import {
+  assertValid, INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
+} from './schemas.js';
+
+export interface AdminRouteDependencies {
+  issuer: string;
+  registrar: ClientRegistrar;
+  /** What an administrator may register: the admin API's own policy. */
+  adminPolicy: RegistrationPolicy;
+  policies: ReadonlyMap<string, RegistrationPolicy>;
+  initialAccessTokens: InitialAccessTokens;
+  registrationAccessTokens: RegistrationAccessTokens;
+  audit: AuditTrail;
+  auditEvents: AuditStore;
+  authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
+}
+
+const epochSeconds = (date: Date | undefined): number | null => (date === undefined ? null : Math.floor(date.getTime() / 1000));
+const notFound = (what: string) => new ApiError('not_found', `no such ${what}`, 404);
+
+async function jsonBody(ctx: Context, { optional = false } = {}): Promise<unknown> {
+  if (optional && !ctx.request.length && !ctx.get('transfer-encoding')) return {};
+  const body = await readJsonBody(ctx);
+  if (!body.ok) throw new ApiError('invalid_request', `(body): ${body.reason}`);
+  return body.value;
+}
+
+function initialAccessTokenView(record: InitialAccessTokenRecord) {
+  return {
+    id: record.id,
+    policies: record.policies,
+    expires_at: epochSeconds(record.expiresAt),
+    max_uses: record.maxUses ?? null,
+    uses: record.uses,
+    created_at: epochSeconds(record.createdAt)!,
+  };
+}
+
+/** The admin API under /admin: clients, initial access tokens, the audit trail, and its OpenAPI document. */
+export function adminRoutes(dependencies: AdminRouteDependencies): Router {
+  const { issuer, registrar, adminPolicy, audit } = dependencies;
+  const router = new Router({ prefix: ADMIN_PATH });
+  const openApi = buildOpenApiDocument(issuer);
+  const adminRegistrant = { kind: 'admin' as const, policy: adminPolicy };
+
+  router.use(apiErrors);
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+  router.use(dependencies.authenticate);
+
+  const record = (ctx: Context, action: AuditAction, clientId?: string) =>
+    audit.record({ actor: String(ctx.state.actor), action, outcome: 'success', clientId, requestId: ctx.state.requestId });
+
+  async function existingClient(ctx: Context): Promise<ClientRecord> {
+    const client = await registrar.find(ctx.params.clientId ?? '');
+    if (!client) throw notFound('client');
+    return client;
+  }
+
+  const clientView = (client: ClientRecord) => clientInformation(fromRecord(client), { issuer, registrationAccessToken: undefined });
+
+  router.post('/clients', async (ctx) => {
+    const registered = await registrar.register(await jsonBody(ctx), adminRegistrant);
+    await record(ctx, 'client.create', registered.clientId);
+    ctx.status = 201;
+    ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
+  });
+
+  router.get('/clients', async (ctx) => {
+    const limit = parseLimit(singleQueryValue(ctx.query, 'limit'));
+    const cursor = singleQueryValue(ctx.query, 'cursor');
+    const clientName = singleQueryValue(ctx.query, 'client_name');
+    const softwareId = singleQueryValue(ctx.query, 'software_id');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const page = await dependencies.registrar.list({
+      limit: limit + 1,
+      after: after && { createdAt: after.time, clientId: after.id },
+      clientName,
+      softwareId,
+    });
+    const clients = page.slice(0, limit);
+    const last = clients[clients.length - 1];
+    const nextCursor = page.length > limit && last ? encodeCursor(last.createdAt, last.clientId) : null;
+    if (nextCursor) {
+      const query = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
+      if (clientName !== undefined) query.set('client_name', clientName);
+      if (softwareId !== undefined) query.set('software_id', softwareId);
+      ctx.set('Link', `<${issuer}${ADMIN_PATH}/clients?${query}>; rel="next"`);
+    }
+    ctx.body = { clients: clients.map(clientView), next_cursor: nextCursor };
+  });
+
+  router.get('/clients/:clientId', async (ctx) => {
+    ctx.body = clientView(await existingClient(ctx));
+  });
+
+  router.put('/clients/:clientId', async (ctx) => {
+    const client = await existingClient(ctx);
+    const body = await jsonBody(ctx);
+    await registrar.replace(client, body, adminRegistrant);
+    await record(ctx, 'client.update', client.clientId);
+    ctx.body = clientView((await registrar.find(client.clientId))!);
+  });
+
+  router.patch('/clients/:clientId', async (ctx) => {
+    const client = await existingClient(ctx);
+    const patch = await jsonBody(ctx);
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+      throw new ApiError('invalid_request', '(body): a JSON Merge Patch must be an object');
+    }
+    const current = { ...clientView(client) } as Record<string, unknown>;
+    delete current.registration_client_uri;
+    delete current.client_id_issued_at;
+    await registrar.replace(client, applyMergePatch(current, patch), adminRegistrant);
+    await record(ctx, 'client.update', client.clientId);
+    ctx.body = clientView((await registrar.find(client.clientId))!);
+  });
+
+  router.delete('/clients/:clientId', async (ctx) => {
+    const client = await existingClient(ctx);
+    await registrar.delete(client.clientId);
+    await record(ctx, 'client.delete', client.clientId);
+    ctx.status = 204;
+  });
+
+  router.post('/clients/:clientId/secret', async (ctx) => {
+    const client = await existingClient(ctx);
+    const { grace_period: gracePeriod = 0 } = assertValid<{ grace_period?: number }>(SECRET_ROTATION_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }));
+    const rotated = await registrar.rotateSecret(client, gracePeriod);
+    await record(ctx, 'client.secret.rotate', client.clientId);
+    ctx.body = { client_id: client.clientId, client_secret: rotated.clientSecret, client_secret_expires_at: rotated.clientSecretExpiresAt };
+  });
+
+  router.post('/clients/:clientId/registration-access-token', async (ctx) => {
+    const client = await existingClient(ctx);
+    const token = await dependencies.registrationAccessTokens.reissue(client.clientId);
+    await record(ctx, 'client.registration_access_token.reissue', client.clientId);
+    ctx.body = {
+      client_id: client.clientId,
+      registration_access_token: token,
+      registration_client_uri: registrationClientUri(issuer, client.clientId),
+    };
+  });
+
+  router.post('/initial-access-tokens', async (ctx) => {
+    const request = assertValid<{ expires_in?: number; max_uses?: number; policies?: string[] }>(
+      INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }),
+    );
+    const policies = request.policies ?? ['default'];
+    const unknown = policies.find((name) => !dependencies.policies.has(name));
+    if (unknown !== undefined) throw new ApiError('invalid_request', `policies: unknown policy "${unknown}"`);
+    const { record: created, token } = await dependencies.initialAccessTokens.create({
+      expiresInSeconds: request.expires_in,
+      maxUses: request.max_uses,
+      policies,
+      policyCap: dependencies.policies.get(policies[0]!)?.maxClientsPerToken,
+    });
+    await audit.record({ actor: String(ctx.state.actor), action: 'initial_access_token.create', outcome: 'success', requestId: ctx.state.requestId, detail: created.id });
+    ctx.status = 201;
+    ctx.body = { id: created.id, initial_access_token: token, expires_at: epochSeconds(created.expiresAt) };
+  });
+
+  router.get('/initial-access-tokens', async (ctx) => {
+    ctx.body = { initial_access_tokens: (await dependencies.initialAccessTokens.list()).map(initialAccessTokenView) };
+  });
+
+  router.delete('/initial-access-tokens/:id', async (ctx) => {
+    if (!(await dependencies.initialAccessTokens.revoke(ctx.params.id ?? ''))) throw notFound('initial access token');
+    await audit.record({ actor: String(ctx.state.actor), action: 'initial_access_token.revoke', outcome: 'success', requestId: ctx.state.requestId, detail: ctx.params.id });
+    ctx.status = 204;
+  });
+
+  router.get('/audit', async (ctx) => {
+    const limit = parseLimit(singleQueryValue(ctx.query, 'limit'));
+    const cursor = singleQueryValue(ctx.query, 'cursor');
+    const clientId = singleQueryValue(ctx.query, 'client_id');
+    const action = singleQueryValue(ctx.query, 'action');
+    const page = await dependencies.auditEvents.list({
+      limit: limit + 1,
+      before: cursor === undefined ? undefined : decodeCursor(cursor),
+      clientId,
+      action,
+    });
+    const events = page.slice(0, limit);
+    const last = events[events.length - 1];
+    const nextCursor = page.length > limit && last ? encodeCursor(last.time, last.id) : null;
+    if (nextCursor) {
+      const query = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
+      if (clientId !== undefined) query.set('client_id', clientId);
+      if (action !== undefined) query.set('action', action);
+      ctx.set('Link', `<${issuer}${ADMIN_PATH}/audit?${query}>; rel="next"`);
+    }
+    ctx.body = {
+      events: events.map((event) => ({
+        id: event.id,
+        time: event.time.toISOString(),
+        actor: event.actor,
+        action: event.action,
+        outcome: event.outcome,
+        ...(event.clientId === undefined ? {} : { client_id: event.clientId }),
+        ...(event.requestId === undefined ? {} : { request_id: event.requestId }),
+        ...(event.detail === undefined ? {} : { detail: event.detail }),
+      })),
+      next_cursor: nextCursor,
+    };
+  });
+
+  return router;
+}

@@ -1,0 +1,167 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+import { keyPath } from '../configuration/index.js';
+import { ApiError } from '../http/api-error.js';
+import { ADMIN_CLIENT_PROPERTIES, ADMIN_CLIENT_METADATA_SCHEMA, CLIENT_METADATA_PROPERTIES } from '../registration/index.js';
+
+/**
+ * The admin API's JSON Schemas: they validate requests here, and /admin/openapi.json is built from
+ * them (admin/openapi.ts), so the document cannot drift from what the server checks.
+ */
+
+const epochSeconds = { type: 'integer', minimum: 0 } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+} as const;
+
+/** Registered metadata as the admin API shows it: no secret. */
+export const CLIENT_SCHEMA = {
+  type: 'object',
+  required: ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri'],
+  properties: {
+    ...CLIENT_METADATA_PROPERTIES,
+    ...ADMIN_CLIENT_PROPERTIES,
+    client_id_issued_at: epochSeconds,
+    default_resource: { type: 'string' },
+    registration_client_uri: { type: 'string', format: 'uri' },
+  },
+  not: { anyOf: [{ required: ['client_secret'] }, { required: ['registration_access_token'] }] },
+  additionalProperties: true,
+} as const;
+
+/** What creation answers: the client with its credentials, shown once. */
+export const CLIENT_WITH_CREDENTIALS_SCHEMA = {
+  type: 'object',
+  required: ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'],
+  properties: {
+    ...CLIENT_SCHEMA.properties,
+    client_secret: { type: 'string' },
+    registration_access_token: { type: 'string' },
+  },
+  additionalProperties: true,
+} as const;
+
+export const CLIENT_LIST_SCHEMA = {
+  type: 'object',
+  required: ['clients', 'next_cursor'],
+  properties: { clients: { type: 'array', items: CLIENT_SCHEMA }, next_cursor: nullableString },
+  additionalProperties: false,
+} as const;
+
+export const CLIENT_PATCH_SCHEMA = {
+  description: 'A JSON Merge Patch (RFC 7396) of the client\'s metadata; null removes a member.',
+  type: 'object',
+} as const;
+
+export const SECRET_ROTATION_REQUEST_SCHEMA = {
+  type: 'object',
+  properties: {
+    grace_period: { type: 'integer', minimum: 0, maximum: 2_592_000, description: 'Seconds the old secret keeps working; 0 (default): it stops at once.' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const SECRET_ROTATION_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['client_id', 'client_secret', 'client_secret_expires_at'],
+  properties: { client_id: { type: 'string' }, client_secret: { type: 'string' }, client_secret_expires_at: epochSeconds },
+  additionalProperties: false,
+} as const;
+
+export const REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['client_id', 'registration_access_token', 'registration_client_uri'],
+  properties: {
+    client_id: { type: 'string' },
+    registration_access_token: { type: 'string' },
+    registration_client_uri: { type: 'string', format: 'uri' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA = {
+  type: 'object',
+  properties: {
+    expires_in: { type: 'integer', minimum: 1, description: 'Seconds until the token expires; never when absent.' },
+    max_uses: { type: 'integer', minimum: 1, description: 'Registrations the token allows; unlimited when absent.' },
+    policies: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Registration policies it grants (the first applies); default ["default"].' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const INITIAL_ACCESS_TOKEN_CREATED_SCHEMA = {
+  type: 'object',
+  required: ['id', 'initial_access_token', 'expires_at'],
+  properties: { id: { type: 'string' }, initial_access_token: { type: 'string' }, expires_at: { type: ['integer', 'null'] } },
+  additionalProperties: false,
+} as const;
+
+export const INITIAL_ACCESS_TOKEN_SCHEMA = {
+  type: 'object',
+  required: ['id', 'policies', 'expires_at', 'max_uses', 'uses', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    policies: { type: 'array', items: { type: 'string' } },
+    expires_at: { type: ['integer', 'null'] },
+    max_uses: { type: ['integer', 'null'] },
+    uses: { type: 'integer', minimum: 0 },
+    created_at: epochSeconds,
+  },
+  additionalProperties: false,
+} as const;
+
+export const INITIAL_ACCESS_TOKEN_LIST_SCHEMA = {
+  type: 'object',
+  required: ['initial_access_tokens'],
+  properties: { initial_access_tokens: { type: 'array', items: INITIAL_ACCESS_TOKEN_SCHEMA } },
+  additionalProperties: false,
+} as const;
+
+export const AUDIT_EVENT_SCHEMA = {
+  type: 'object',
+  required: ['id', 'time', 'actor', 'action', 'outcome'],
+  properties: {
+    id: { type: 'string' },
+    time: { type: 'string', format: 'date-time' },
+    actor: { type: 'string' },
+    action: { type: 'string' },
+    client_id: { type: 'string' },
+    request_id: { type: 'string' },
+    outcome: { enum: ['success', 'failure'] },
+    detail: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const AUDIT_EVENT_LIST_SCHEMA = {
+  type: 'object',
+  required: ['events', 'next_cursor'],
+  properties: { events: { type: 'array', items: AUDIT_EVENT_SCHEMA }, next_cursor: nullableString },
+  additionalProperties: false,
+} as const;
+
+export const CLIENT_REQUEST_SCHEMA = ADMIN_CLIENT_METADATA_SCHEMA;
+
+const ajv = new Ajv2020({ allErrors: false, strict: false });
+addFormats.default(ajv);
+const compiled = new Map<object, ValidateFunction>();
+
+/** Validates a request body against one of the schemas above; throws invalid_request naming the field. */
+export function assertValid<T>(schema: object, body: unknown): T {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (!validate(body)) {
+    const error = validate.errors?.[0];
+    const field = error?.keyword === 'additionalProperties' ? keyPath(error.instancePath, String(error.params.additionalProperty)) : keyPath(error?.instancePath ?? '');
+    throw new ApiError('invalid_request', `${field}: ${error?.keyword === 'additionalProperties' ? 'unknown member' : (error?.message ?? 'is invalid')}`);
+  }
+  return body as T;
+}

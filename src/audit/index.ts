@@ -1,0 +1,1 @@
+export { AuditTrail, type AuditAction, type AuditRecord } from './audit-trail.js';
