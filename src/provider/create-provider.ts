@@ -10,6 +10,7 @@ import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-to
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
 import { compareHashedClientSecrets } from './client-secrets.js';
+import { invalidClientStatus } from './invalid-client-status.js';
 import { createErrorRenderer } from './render-error.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { structuredTokenSupport } from './structured-tokens.js';
@@ -75,6 +76,7 @@ export function createProvider(dependencies: ProviderDependencies): { provider: 
   const verifier = createAccessTokenVerifier({
     issuer: configuration.issuer, publicKeys: () => publicKeys, revocations: store.revocations, clientExists, now,
   });
+  provider.use(invalidClientStatus as unknown as Parameters<Provider['use']>[0]);
   provider.use(structuredTokenSupport({ verifier, revocations: store.revocations, clientExists }) as unknown as Parameters<Provider['use']>[0]);
   return { provider, verifier };
 }
