@@ -11,9 +11,9 @@ import type { Configuration, SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
 import { RateLimiter } from './http/rate-limiter.js';
-import { ensureSigningKeys } from './keys/index.js';
+import { KeyRing, type SigningKeySet } from './keys/index.js';
 import type { Logger } from './logging/index.js';
-import { createProvider, seedStaticClients } from './provider/index.js';
+import { createAccessTokenVerifier, createProvider, seedStaticClients } from './provider/index.js';
 import {
   ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
   unrestrictedPolicy, type ClientMetadata,
@@ -32,31 +32,57 @@ export interface ServerDependencies {
 
 export interface AuthorizationServer {
   app: Koa;
-  provider: Provider;
+  /** The current provider (it is rebuilt when the signing keys change). */
+  readonly provider: Provider;
+  keyRing: KeyRing;
   /** Stops background work; the caller closes the HTTP server and the store. */
   stop(): void;
 }
 
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
-/** Wires the server from its parts: keys, provider, static clients, HTTP app, expiry sweeping. */
+/** Wires the server from its parts: keys, provider, registration, admin API, HTTP app, background work. */
 export async function createAuthorizationServer(dependencies: ServerDependencies): Promise<AuthorizationServer> {
   const { configuration, store, logger, now = () => new Date() } = dependencies;
   const masterSecret = resolveMasterSecret(configuration);
   const box = new SecretBox(masterSecret);
   const hasher = new SecretHasher(masterSecret);
-
-  const algorithms = new Set<SigningAlgorithm>(['RS256', ...configuration.resourceServers.map((server) => server.signingAlg)]);
-  const keys = await ensureSigningKeys(store.signingKeys, box, algorithms, now);
+  const audit = new AuditTrail(store.audit, logger, now);
 
   const adminResource = adminResourceServer(configuration.issuer);
   const resourceServers = [...configuration.resourceServers, adminResource];
-  const audit = new AuditTrail(store.audit, logger, now);
-  const { provider, verifier } = createProvider({
-    configuration, resourceServers, store, keys, hasher, box, masterSecret, now,
-    claimMapper: createClaimMapper(configuration.claims),
+  const longestTokenLifetime = Math.max(...resourceServers.map((server) => server.accessTokenTtl));
+  const keyRing = new KeyRing(
+    store.signingKeys,
+    box,
+    new Set<SigningAlgorithm>(['RS256', ...resourceServers.map((server) => server.signingAlg)]),
+    {
+      prePublishSeconds: configuration.keys.prePublishSeconds,
+      retentionSeconds: longestTokenLifetime + configuration.keys.removalDelaySeconds,
+      pollSeconds: configuration.keys.pollSeconds,
+    },
+    now,
+    logger,
+  );
+  await keyRing.initialize();
+
+  const verifier = createAccessTokenVerifier({
+    issuer: configuration.issuer,
+    publicKeys: () => ({ keys: keyRing.snapshot().publicJwks }),
+    revocations: store.revocations,
+    clientExists: async (clientId) => (await store.clients.find(clientId)) !== undefined,
+    now,
   });
-  provider.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
+  const claimMapper = createClaimMapper(configuration.claims);
+  const buildProvider = (keys: SigningKeySet): Provider => {
+    const built = createProvider({ configuration, resourceServers, store, keys, hasher, box, masterSecret, claimMapper, verifier, now });
+    built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
+    return built;
+  };
+  let provider = buildProvider(keyRing.snapshot());
+  keyRing.onChange((keys) => {
+    provider = buildProvider(keys);
+  });
   await seedStaticClients(provider, configuration.clients, store.clients, hasher, now);
 
   const { registration } = configuration;
@@ -89,7 +115,6 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   });
   const discoveryRouter = new Router();
   discoveryRouter.get(WEBFINGER_PATH, webfingerEndpoint(configuration.issuer));
-
   const adminRouter = adminRoutes({
     issuer: configuration.issuer,
     registrar,
@@ -97,6 +122,8 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     policies,
     initialAccessTokens,
     registrationAccessTokens,
+    keyRing,
+    algorithms: [...new Set(resourceServers.map((server) => server.signingAlg))],
     audit,
     auditEvents: store.audit,
     authenticate: adminAuthentication({ adminTokens: configuration.adminTokens, verifier, adminResource: adminResource.resource, audit }),
@@ -104,12 +131,13 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
 
   const app = createHttpApp({
     issuer: configuration.issuer,
-    provider,
+    provider: () => provider,
     health: () => store.ping(),
     logger,
     routers: [discoveryRouter, registrationRouter, adminRouter],
   });
 
+  keyRing.start();
   let sweeper: NodeJS.Timeout | undefined;
   if (store.expiryMode === 'sweep') {
     sweeper = setInterval(() => {
@@ -123,7 +151,13 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
 
   return {
     app,
-    provider,
-    stop: () => clearInterval(sweeper),
+    get provider() {
+      return provider;
+    },
+    keyRing,
+    stop: () => {
+      keyRing.stop();
+      clearInterval(sweeper);
+    },
   };
 }

@@ -2,7 +2,7 @@ import {
   AUDIT_EVENT_LIST_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_REQUEST_SCHEMA, CLIENT_SCHEMA,
   CLIENT_WITH_CREDENTIALS_SCHEMA, ERROR_SCHEMA, INITIAL_ACCESS_TOKEN_CREATED_SCHEMA, INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
   INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
-  SECRET_ROTATION_RESPONSE_SCHEMA,
+  SECRET_ROTATION_RESPONSE_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_REQUEST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA,
 } from './schemas.js';
 import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
 
@@ -48,6 +48,9 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         InitialAccessTokenCreated: INITIAL_ACCESS_TOKEN_CREATED_SCHEMA,
         InitialAccessTokenList: INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
         AuditEventList: AUDIT_EVENT_LIST_SCHEMA,
+        SigningKeyList: SIGNING_KEY_LIST_SCHEMA,
+        KeyRotationRequest: KEY_ROTATION_REQUEST_SCHEMA,
+        KeyRotationResponse: KEY_ROTATION_RESPONSE_SCHEMA,
       },
     },
     paths: {
@@ -109,6 +112,16 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
       '/initial-access-tokens/{id}': {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...UNAUTHORIZED } },
+      },
+      '/keys': {
+        get: { summary: 'List the signing keys and their schedule', responses: { 200: json(ref('SigningKeyList'), 'The keys, published or scheduled.'), ...UNAUTHORIZED } },
+      },
+      '/keys/rotate': {
+        post: {
+          summary: 'Rotate signing keys: publish a new key now, sign with it after keys.prePublishSeconds, keep the old one published until its tokens expire',
+          requestBody: { required: false, content: { 'application/json': { schema: ref('KeyRotationRequest') } } },
+          responses: { 200: json(ref('KeyRotationResponse'), 'The new keys and the ones they replace.'), ...INVALID, ...UNAUTHORIZED },
+        },
       },
       '/audit': {
         get: {

@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 
 import type { AuditAction, AuditTrail } from '../audit/index.js';
+import type { SigningAlgorithm } from '../configuration/index.js';
+import type { KeyRing, KeyView } from '../keys/index.js';
 import { ApiError, apiErrors } from '../http/api-error.js';
 import { readJsonBody } from '../http/json-body.js';
 import {
@@ -14,7 +16,7 @@ import { decodeCursor, encodeCursor, parseLimit, singleQueryValue } from './curs
 import { applyMergePatch } from './merge-patch.js';
 import { buildOpenApiDocument } from './openapi.js';
 import {
-  assertValid, INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
+  assertValid, INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, KEY_ROTATION_REQUEST_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
 } from './schemas.js';
 
 export interface AdminRouteDependencies {
@@ -25,6 +27,9 @@ export interface AdminRouteDependencies {
   policies: ReadonlyMap<string, RegistrationPolicy>;
   initialAccessTokens: InitialAccessTokens;
   registrationAccessTokens: RegistrationAccessTokens;
+  keyRing: KeyRing;
+  /** The signing algorithms in use (rotated together when no algorithm is named). */
+  algorithms: SigningAlgorithm[];
   audit: AuditTrail;
   auditEvents: AuditStore;
   authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
@@ -48,6 +53,19 @@ function initialAccessTokenView(record: InitialAccessTokenRecord) {
     max_uses: record.maxUses ?? null,
     uses: record.uses,
     created_at: epochSeconds(record.createdAt)!,
+  };
+}
+
+function keyView(key: KeyView) {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    generation: key.generation,
+    state: key.state,
+    published_at: key.publishedAt.toISOString(),
+    activate_at: key.activateAt.toISOString(),
+    retire_at: key.retireAt?.toISOString() ?? null,
+    remove_at: key.removeAt?.toISOString() ?? null,
   };
 }
 
@@ -188,6 +206,24 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     if (!(await dependencies.initialAccessTokens.revoke(ctx.params.id ?? ''))) throw notFound('initial access token');
     await audit.record({ actor: String(ctx.state.actor), action: 'initial_access_token.revoke', outcome: 'success', requestId: ctx.state.requestId, detail: ctx.params.id });
     ctx.status = 204;
+  });
+
+  router.get('/keys', (ctx) => {
+    ctx.body = { keys: dependencies.keyRing.list().map(keyView) };
+  });
+
+  router.post('/keys/rotate', async (ctx) => {
+    const { alg } = assertValid<{ alg?: SigningAlgorithm }>(KEY_ROTATION_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }));
+    if (alg !== undefined && !dependencies.algorithms.includes(alg)) {
+      throw new ApiError('invalid_request', `alg: no resource server signs with ${alg}`);
+    }
+    const rotations = [];
+    for (const algorithm of alg === undefined ? dependencies.algorithms : [alg]) {
+      const rotation = await dependencies.keyRing.rotate(algorithm);
+      rotations.push({ next: keyView(rotation.next), previous: rotation.previous.map(keyView) });
+      await audit.record({ actor: String(ctx.state.actor), action: 'keys.rotate', outcome: 'success', requestId: ctx.state.requestId, detail: `${algorithm} ${rotation.next.kid}` });
+    }
+    ctx.body = { rotations };
   });
 
   router.get('/audit', async (ctx) => {

@@ -145,6 +145,54 @@ export const AUDIT_EVENT_LIST_SCHEMA = {
   additionalProperties: false,
 } as const;
 
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const SIGNING_KEY_SCHEMA = {
+  type: 'object',
+  required: ['kid', 'alg', 'generation', 'state', 'published_at', 'activate_at', 'retire_at', 'remove_at'],
+  properties: {
+    kid: { type: 'string' },
+    alg: { type: 'string' },
+    generation: { type: 'integer', minimum: 1 },
+    state: { enum: ['pending', 'active', 'retired'], description: 'pending: published, not signing yet; active: signing; retired: published until its tokens expire.' },
+    published_at: { type: 'string', format: 'date-time' },
+    activate_at: { type: 'string', format: 'date-time' },
+    retire_at: nullableDateTime,
+    remove_at: nullableDateTime,
+  },
+  additionalProperties: false,
+} as const;
+
+export const SIGNING_KEY_LIST_SCHEMA = {
+  type: 'object',
+  required: ['keys'],
+  properties: { keys: { type: 'array', items: SIGNING_KEY_SCHEMA } },
+  additionalProperties: false,
+} as const;
+
+export const KEY_ROTATION_REQUEST_SCHEMA = {
+  type: 'object',
+  properties: { alg: { enum: ['RS256', 'ES256', 'EdDSA'], description: 'The algorithm whose key to rotate; every algorithm in use when absent.' } },
+  additionalProperties: false,
+} as const;
+
+export const KEY_ROTATION_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['rotations'],
+  properties: {
+    rotations: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['next', 'previous'],
+        properties: { next: SIGNING_KEY_SCHEMA, previous: { type: 'array', items: SIGNING_KEY_SCHEMA } },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 export const CLIENT_REQUEST_SCHEMA = ADMIN_CLIENT_METADATA_SCHEMA;
 
 const ajv = new Ajv2020({ allErrors: false, strict: false });

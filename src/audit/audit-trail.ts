@@ -11,6 +11,7 @@ export type AuditAction =
   | 'client.registration_access_token.reissue'
   | 'initial_access_token.create'
   | 'initial_access_token.revoke'
+  | 'keys.rotate'
   | 'admin.authenticate'
   | 'registration.authenticate';
 

@@ -75,6 +75,7 @@ export interface Configuration {
   logLevel: LogLevel;
   resourceServers: ResourceServerConfig[];
   claims: ClaimConfig[];
+  keys: { prePublishSeconds: number; removalDelaySeconds: number; pollSeconds: number };
   registration: RegistrationConfig;
   clients: StaticClientConfig[];
 }

@@ -9,7 +9,8 @@ import { requestContext } from './request-context.js';
 
 export interface HttpDependencies {
   issuer: string;
-  provider: Provider;
+  /** The current provider: it is replaced when the signing keys change. */
+  provider: () => Provider;
   health: HealthCheck;
   logger: Logger;
   /** Our own public routes (registration, WebFinger, ...), served before the provider's. */
@@ -24,7 +25,16 @@ export interface HttpDependencies {
 export function createHttpApp({ issuer, provider, health, logger, routers }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
-  const providerCallback = provider.callback();
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const providerCallback = () => {
+    const current = provider();
+    let callback = callbacks.get(current);
+    if (!callback) {
+      callback = current.callback();
+      callbacks.set(current, callback);
+    }
+    return callback;
+  };
 
   app.use(async (ctx, next) => {
     canonicalizeRequest(ctx.req, issuerUrl);
@@ -41,7 +51,7 @@ export function createHttpApp({ issuer, provider, health, logger, routers }: Htt
 
   app.use(async (ctx) => {
     ctx.respond = false;
-    await providerCallback(ctx.req, ctx.res);
+    await providerCallback()(ctx.req, ctx.res);
   });
   return app;
 }

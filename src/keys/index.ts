@@ -1,1 +1,1 @@
-export { ensureSigningKeys, type SigningKeySet } from './signing-keys.js';
+export { KeyRing, type KeySchedule, type KeyState, type KeyView, type SigningKeySet } from './key-ring.js';

@@ -1,4 +1,3 @@
-import type { JSONWebKeySet } from 'jose';
 import Provider, { type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { ClaimMapper } from '../claims/index.js';
@@ -6,7 +5,7 @@ import type { Configuration, ResourceServerConfig } from '../configuration/index
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
 import type { Store } from '../storage/index.js';
-import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
+import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
 import { compareHashedClientSecrets } from './client-secrets.js';
@@ -27,15 +26,15 @@ export interface ProviderDependencies {
   box: SecretBox;
   masterSecret: string;
   claimMapper: ClaimMapper;
+  verifier: AccessTokenVerifier;
   now: () => Date;
 }
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
 /** The oidc-provider instance, configured for machine-to-machine use (client credentials first). */
-export function createProvider(dependencies: ProviderDependencies): { provider: Provider; verifier: AccessTokenVerifier } {
-  const { configuration, resourceServers, store, keys, hasher, box, masterSecret, claimMapper, now } = dependencies;
-  const publicKeys: JSONWebKeySet = { keys: keys.publicJwks };
+export function createProvider(dependencies: ProviderDependencies): Provider {
+  const { configuration, resourceServers, store, keys, hasher, box, masterSecret, claimMapper, verifier, now } = dependencies;
   let provider: Provider | undefined;
 
   const providerConfiguration = {
@@ -72,13 +71,10 @@ export function createProvider(dependencies: ProviderDependencies): { provider: 
   // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
-  const clientExists = async (clientId: string) => (await provider.Client.find(clientId)) !== undefined;
-  const verifier = createAccessTokenVerifier({
-    issuer: configuration.issuer, publicKeys: () => publicKeys, revocations: store.revocations, clientExists, now,
-  });
+  const clientExists = async (clientId: string) => (await store.clients.find(clientId)) !== undefined;
   provider.use(invalidClientStatus as unknown as Parameters<Provider['use']>[0]);
   provider.use(structuredTokenSupport({ verifier, revocations: store.revocations, clientExists }) as unknown as Parameters<Provider['use']>[0]);
-  return { provider, verifier };
+  return provider;
 }
 
 /** Access tokens live as long as their resource server says (RFC 8707 resolution always yields one). */

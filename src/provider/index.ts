@@ -1,3 +1,3 @@
 export { createProvider, CLIENT_AUTH_METHODS, type ProviderDependencies } from './create-provider.js';
 export { seedStaticClients } from './static-clients.js';
-export type { AccessTokenVerifier } from './access-token-verifier.js';
+export { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';

@@ -126,7 +126,14 @@ export interface StoredSigningKey {
   publicJwk: JsonObject;
   /** Private JWK sealed with the master key (see secrets/). */
   sealedPrivateJwk: string;
+  /** Published in the JWKS from this time on (before it signs, so that caches learn it). */
   createdAt: Date;
+  /** Signs from this time on. */
+  activateAt: Date;
+  /** Stops signing (its successor's activation); undefined while it is the newest key. */
+  retireAt?: Date | undefined;
+  /** Leaves the JWKS: when every token it signed has expired. */
+  removeAt?: Date | undefined;
 }
 
 export interface SigningKeyStore {
@@ -137,6 +144,9 @@ export interface SigningKeyStore {
    * another instance got there first (instances race on an empty or rotating store).
    */
   insert(key: StoredSigningKey): Promise<boolean>;
+  /** Sets when a key stops signing and leaves the JWKS. */
+  retire(kid: string, retireAt: Date, removeAt: Date): Promise<void>;
+  delete(kid: string): Promise<void>;
 }
 
 /** Ids (jti) of revoked self-contained tokens, remembered until the tokens would have expired. */

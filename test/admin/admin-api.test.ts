@@ -379,7 +379,7 @@ describe.each(backends)('admin API ($name)', (backend) => {
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths).sort()).toEqual([
       '/audit', '/clients', '/clients/{clientId}', '/clients/{clientId}/registration-access-token', '/clients/{clientId}/secret',
-      '/initial-access-tokens', '/initial-access-tokens/{id}',
+      '/initial-access-tokens', '/initial-access-tokens/{id}', '/keys', '/keys/rotate',
     ]);
     expect(body.servers[0].url).toBe(`${server.url}/admin`);
   });

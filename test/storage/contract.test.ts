@@ -239,7 +239,7 @@ describe.each(backends)('storage contract ($name)', (backend) => {
   });
 
   describe('signing keys', () => {
-    const base = { alg: 'RS256', publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' }, sealedPrivateJwk: 'sealed' };
+    const base = { alg: 'RS256', publicJwk: { kty: 'RSA', n: 'x', e: 'AQAB' }, sealedPrivateJwk: 'sealed', activateAt: new Date(1_000_000_000_000) };
 
     test('insert keeps the first key of a kid, list is ordered by creation', async () => {
       expect(await store.signingKeys.insert({ ...base, kid: 'later', generation: 2, createdAt: new Date(2_000_000_000_000) })).toBe(true);
@@ -247,7 +247,16 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       expect(await store.signingKeys.insert({ ...base, kid: 'earlier', generation: 3, sealedPrivateJwk: 'other', createdAt: new Date() })).toBe(false);
       const keys = await store.signingKeys.list();
       expect(keys.map((key) => key.kid)).toEqual(['earlier', 'later']);
-      expect(keys[0]).toEqual({ ...base, kid: 'earlier', generation: 1, createdAt: new Date(1_000_000_000_000) });
+      expect(keys[0]).toEqual({ ...base, kid: 'earlier', generation: 1, createdAt: new Date(1_000_000_000_000), retireAt: undefined, removeAt: undefined });
+    });
+
+    test('retire schedules a key\'s end, delete removes it', async () => {
+      await store.signingKeys.insert({ ...base, alg: 'EdDSA', kid: 'retiring', generation: 1, createdAt: new Date(1_500_000_000_000) });
+      await store.signingKeys.retire('retiring', new Date(1_600_000_000_000), new Date(1_700_000_000_000));
+      const retiring = (await store.signingKeys.list()).find((key) => key.kid === 'retiring');
+      expect(retiring).toEqual(expect.objectContaining({ retireAt: new Date(1_600_000_000_000), removeAt: new Date(1_700_000_000_000) }));
+      await store.signingKeys.delete('retiring');
+      expect((await store.signingKeys.list()).some((key) => key.kid === 'retiring')).toBe(false);
     });
 
     test('one key per algorithm and generation: the loser of a race is told so', async () => {

@@ -63,6 +63,9 @@ interface SigningKeyDocument {
   publicJwk: string;
   sealedPrivateJwk: string;
   createdAt: Date;
+  activateAt: Date;
+  retireAt: Date | null;
+  removeAt: Date | null;
 }
 
 interface RevokedTokenDocument {
@@ -427,6 +430,9 @@ class MongoSigningKeyStore implements SigningKeyStore {
       publicJwk: JSON.parse(document.publicJwk) as JsonObject,
       sealedPrivateJwk: document.sealedPrivateJwk,
       createdAt: document.createdAt,
+      activateAt: document.activateAt,
+      retireAt: document.retireAt ?? undefined,
+      removeAt: document.removeAt ?? undefined,
     }));
   }
 
@@ -439,12 +445,23 @@ class MongoSigningKeyStore implements SigningKeyStore {
         publicJwk: JSON.stringify(key.publicJwk),
         sealedPrivateJwk: key.sealedPrivateJwk,
         createdAt: key.createdAt,
+        activateAt: key.activateAt,
+        retireAt: key.retireAt ?? null,
+        removeAt: key.removeAt ?? null,
       });
       return true;
     } catch (error) {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
       throw error;
     }
+  }
+
+  async retire(kid: string, retireAt: Date, removeAt: Date): Promise<void> {
+    await this.collection.updateOne({ _id: kid }, { $set: { retireAt, removeAt } });
+  }
+
+  async delete(kid: string): Promise<void> {
+    await this.collection.deleteOne({ _id: kid });
   }
 }
 

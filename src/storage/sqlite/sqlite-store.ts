@@ -70,6 +70,9 @@ const SCHEMA = `
     public_jwk TEXT NOT NULL,
     sealed_private_jwk TEXT NOT NULL,
     created_at INTEGER NOT NULL,
+    activate_at INTEGER NOT NULL,
+    retire_at INTEGER,
+    remove_at INTEGER,
     UNIQUE (alg, generation)
   ) WITHOUT ROWID;
 
@@ -449,32 +452,60 @@ class SqliteAuditStore implements AuditStore {
   }
 }
 
+interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  generation: number;
+  public_jwk: string;
+  sealed_private_jwk: string;
+  created_at: number;
+  activate_at: number;
+  retire_at: number | null;
+  remove_at: number | null;
+}
+
 class SqliteSigningKeyStore implements SigningKeyStore {
   readonly #list: StatementSync;
   readonly #insert: StatementSync;
+  readonly #retire: StatementSync;
+  readonly #delete: StatementSync;
 
   constructor(db: DatabaseSync) {
-    this.#list = db.prepare('SELECT kid, alg, generation, public_jwk, sealed_private_jwk, created_at FROM signing_keys ORDER BY created_at, kid');
-    this.#insert = db.prepare(`
-      INSERT INTO signing_keys (kid, alg, generation, public_jwk, sealed_private_jwk, created_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT DO NOTHING`);
+    const columns = 'kid, alg, generation, public_jwk, sealed_private_jwk, created_at, activate_at, retire_at, remove_at';
+    this.#list = db.prepare(`SELECT ${columns} FROM signing_keys ORDER BY created_at, kid`);
+    this.#insert = db.prepare(`INSERT INTO signing_keys (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.#retire = db.prepare('UPDATE signing_keys SET retire_at = ?, remove_at = ? WHERE kid = ?');
+    this.#delete = db.prepare('DELETE FROM signing_keys WHERE kid = ?');
   }
 
   async list(): Promise<StoredSigningKey[]> {
-    const rows = this.#list.all() as { kid: string; alg: string; generation: number; public_jwk: string; sealed_private_jwk: string; created_at: number }[];
-    return rows.map((row) => ({
+    return (this.#list.all() as unknown as SigningKeyRow[]).map((row) => ({
       kid: row.kid,
       alg: row.alg,
       generation: row.generation,
       publicJwk: JSON.parse(row.public_jwk) as JsonObject,
       sealedPrivateJwk: row.sealed_private_jwk,
       createdAt: new Date(row.created_at),
+      activateAt: new Date(row.activate_at),
+      retireAt: toDate(row.retire_at),
+      removeAt: toDate(row.remove_at),
     }));
   }
 
   async insert(key: StoredSigningKey): Promise<boolean> {
-    const { changes } = this.#insert.run(key.kid, key.alg, key.generation, JSON.stringify(key.publicJwk), key.sealedPrivateJwk, key.createdAt.getTime());
+    const { changes } = this.#insert.run(
+      key.kid, key.alg, key.generation, JSON.stringify(key.publicJwk), key.sealedPrivateJwk, key.createdAt.getTime(),
+      key.activateAt.getTime(), key.retireAt?.getTime() ?? null, key.removeAt?.getTime() ?? null,
+    );
     return Number(changes) === 1;
+  }
+
+  async retire(kid: string, retireAt: Date, removeAt: Date): Promise<void> {
+    this.#retire.run(retireAt.getTime(), removeAt.getTime(), kid);
+  }
+
+  async delete(kid: string): Promise<void> {
+    this.#delete.run(kid);
   }
 }
 
