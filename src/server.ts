@@ -51,14 +51,15 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
 
   const adminResource = adminResourceServer(configuration.issuer);
   const resourceServers = [...configuration.resourceServers, adminResource];
-  const longestTokenLifetime = Math.max(...resourceServers.map((server) => server.accessTokenTtl));
+  const longestTokenLifetime = (alg: string) =>
+    Math.max(0, ...resourceServers.filter((server) => server.signingAlg === alg).map((server) => server.accessTokenTtl));
   const keyRing = new KeyRing(
     store.signingKeys,
     box,
     new Set<SigningAlgorithm>(['RS256', ...resourceServers.map((server) => server.signingAlg)]),
     {
       prePublishSeconds: configuration.keys.prePublishSeconds,
-      retentionSeconds: longestTokenLifetime + configuration.keys.removalDelaySeconds,
+      retentionSeconds: (alg) => longestTokenLifetime(alg) + configuration.keys.removalDelaySeconds,
       pollSeconds: configuration.keys.pollSeconds,
     },
     now,

@@ -15,8 +15,8 @@ export interface SigningKeySet {
 export interface KeySchedule {
   /** How long a new key is published before it signs. */
   prePublishSeconds: number;
-  /** How long a retired key stays published: the longest access token lifetime, plus a margin. */
-  retentionSeconds: number;
+  /** How long a retired key of an algorithm stays published: the longest lifetime of the tokens it signs, plus a margin. */
+  retentionSeconds: (alg: string) => number;
   /** How often the store is read for keys other instances added or rescheduled. */
   pollSeconds: number;
 }
@@ -128,7 +128,7 @@ export class KeyRing {
     const next = await generateKey(alg, generation, now, activateAt, this.box);
     if (!(await this.store.insert(next))) throw new Error(`another rotation of ${alg} is under way`);
 
-    const removeAt = new Date(activateAt.getTime() + this.schedule.retentionSeconds * 1000);
+    const removeAt = new Date(activateAt.getTime() + this.schedule.retentionSeconds(alg) * 1000);
     const replaced = own.filter((key) => key.retireAt === undefined || key.retireAt.getTime() > activateAt.getTime());
     for (const key of replaced) await this.store.retire(key.kid, activateAt, removeAt);
     await this.refresh();
