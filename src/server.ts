@@ -12,6 +12,7 @@ import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { KeyRing, type SigningKeySet } from './keys/index.js';
+import { konnectRoutes } from './konnect/index.js';
 import type { Logger } from './logging/index.js';
 import { createAccessTokenVerifier, createProvider, seedStaticClients } from './provider/index.js';
 import {
@@ -130,12 +131,23 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     authenticate: adminAuthentication({ adminTokens: configuration.adminTokens, verifier, adminResource: adminResource.resource, audit }),
   });
 
+  const routers = [discoveryRouter, registrationRouter, adminRouter];
+  if (configuration.konnect) {
+    routers.push(konnectRoutes({
+      config: configuration.konnect,
+      registrar,
+      policy: unrestrictedPolicy('konnect', configuration.resourceServers.flatMap((server) => server.scopes)),
+      resourceServers: configuration.resourceServers,
+      audit,
+    }));
+  }
+
   const app = createHttpApp({
     issuer: configuration.issuer,
     provider: () => provider,
     health: () => store.ping(),
     logger,
-    routers: [discoveryRouter, registrationRouter, adminRouter],
+    routers,
   });
 
   keyRing.start();

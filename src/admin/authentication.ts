@@ -1,11 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
 import type { Context, Next } from 'koa';
 
 import type { AuditTrail } from '../audit/index.js';
 import { ApiError } from '../http/api-error.js';
 import { bearerToken } from '../http/json-body.js';
 import type { AccessTokenVerifier } from '../provider/index.js';
+import { createTokenMatcher } from '../secrets/index.js';
 import { ADMIN_SCOPE } from './admin-resource.js';
 
 export interface AdminAuthenticationDependencies {
@@ -16,8 +15,6 @@ export interface AdminAuthenticationDependencies {
   audit: AuditTrail;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
 const unauthorized = (description: string) =>
   new ApiError('invalid_token', description, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 
@@ -27,17 +24,7 @@ const unauthorized = (description: string) =>
  * for a valid token lacking the admin scope; every refusal is audited.
  */
 export function adminAuthentication({ adminTokens, verifier, adminResource, audit }: AdminAuthenticationDependencies) {
-  const adminDigests = adminTokens.map(digest);
-
-  const matchAdminToken = (token: string): number => {
-    const presented = digest(token);
-    let match = -1;
-    // Every configured token is compared, whatever matched: the time taken says nothing.
-    adminDigests.forEach((candidate, index) => {
-      if (timingSafeEqual(candidate, presented) && match === -1) match = index;
-    });
-    return match;
-  };
+  const matchAdminToken = createTokenMatcher(adminTokens);
 
   const refuse = async (ctx: Context, error: ApiError, detail: string): Promise<never> => {
     await audit.record({ actor: 'anonymous', action: 'admin.authenticate', outcome: 'failure', requestId: ctx.state.requestId, detail });

@@ -13,6 +13,7 @@ export type AuditAction =
   | 'initial_access_token.revoke'
   | 'keys.rotate'
   | 'admin.authenticate'
+  | 'konnect.authenticate'
   | 'registration.authenticate';
 
 export interface AuditRecord {

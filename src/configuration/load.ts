@@ -88,6 +88,18 @@ function checkSemantics(configuration: Configuration): void {
   checkClaims(configuration);
   checkClients(configuration);
   checkRegistration(configuration);
+  checkKonnect(configuration);
+}
+
+function checkKonnect(configuration: Configuration): void {
+  if (!configuration.konnect) return;
+  const resources = new Set(configuration.resourceServers.map((server) => server.resource));
+  for (const [audience, resource] of Object.entries(configuration.konnect.audiences)) {
+    if (!resources.has(resource)) throw new ConfigurationError(`konnect.audiences.${audience}`, `"${resource}" is not a configured resource server`);
+  }
+  if (['/admin', '/reg', '/token', '/jwks', '/.well-known'].some((taken) => configuration.konnect!.prefix === taken || configuration.konnect!.prefix.startsWith(`${taken}/`))) {
+    throw new ConfigurationError('konnect.prefix', `"${configuration.konnect.prefix}" collides with another endpoint`);
+  }
 }
 
 /** The policy that exists even when not declared. */

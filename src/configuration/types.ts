@@ -65,6 +65,12 @@ export interface StaticClientConfig {
   [metadata: string]: unknown;
 }
 
+export interface KonnectConfig {
+  prefix: string;
+  apiKeys: string[];
+  audiences: Record<string, string>;
+}
+
 export interface Configuration {
   port: number;
   issuer: string;
@@ -78,4 +84,5 @@ export interface Configuration {
   keys: { prePublishSeconds: number; removalDelaySeconds: number; pollSeconds: number };
   registration: RegistrationConfig;
   clients: StaticClientConfig[];
+  konnect?: KonnectConfig;
 }

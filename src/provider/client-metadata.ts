@@ -1,10 +1,16 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** Client metadata kept beyond what oidc-provider recognises (RFC 7591 software statement fields, our profile). */
-export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile', 'default_resource', 'previous_client_secrets'] as const;
+export const EXTRA_CLIENT_METADATA = ['software_id', 'software_version', 'profile', 'default_resource', 'allowed_resources', 'previous_client_secrets'] as const;
 
 export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
   if (value === undefined) return;
+  if (key === 'allowed_resources') {
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      throw new errors.InvalidClientMetadata('allowed_resources must be an array of strings');
+    }
+    return;
+  }
   if (key === 'previous_client_secrets') {
     if (!Array.isArray(value)) throw new errors.InvalidClientMetadata('previous_client_secrets must be an array');
     return;

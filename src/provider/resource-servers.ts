@@ -4,6 +4,12 @@ import type { ResourceServerConfig } from '../configuration/index.js';
 
 type Client = KoaContextWithOIDC['oidc']['client'];
 
+/** Our client metadata extensions that steer resource selection. */
+interface ResourceLimits {
+  default_resource?: unknown;
+  allowed_resources?: unknown;
+}
+
 /**
  * RFC 8707 resource servers, as oidc-provider's resourceIndicators feature sees them. A token
  * request gets exactly the scopes it asks for, each of which both the client registered and the
@@ -15,15 +21,24 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
 
   return {
     enabled: true,
-    /** A client's own default (set by its registration policy) wins over the global one. */
+    /**
+     * A client's own default (set by its registration policy) wins over the global one; a client
+     * limited to some resources defaults to the first of them.
+     */
     defaultResource: (_ctx: KoaContextWithOIDC, client: Client) => {
-      const own = (client as { default_resource?: unknown } | undefined)?.default_resource;
-      return typeof own === 'string' && byResource.has(own) ? own : defaultServer.resource;
+      const { default_resource: own, allowed_resources: allowed } = (client ?? {}) as ResourceLimits;
+      if (typeof own === 'string' && byResource.has(own)) return own;
+      if (Array.isArray(allowed) && !allowed.includes(defaultServer.resource)) return allowed.find((resource) => byResource.has(resource)) ?? defaultServer.resource;
+      return defaultServer.resource;
     },
     useGrantedResource: () => true,
     getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client): ResourceServer {
       const server = byResource.get(resource);
       if (!server) throw new errors.InvalidTarget(`unknown resource "${resource}"`);
+      const { allowed_resources: allowed } = (client ?? {}) as ResourceLimits;
+      if (Array.isArray(allowed) && !allowed.includes(resource)) {
+        throw new errors.InvalidTarget(`the client is not registered for resource "${resource}"`);
+      }
       if (ctx.oidc.route === 'token') assertScopesGrantable(ctx.oidc.params?.scope, server, client);
       return {
         scope: server.scopes.join(' '),

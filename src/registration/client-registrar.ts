@@ -29,6 +29,10 @@ export interface Registrant {
   kind: 'self' | 'admin';
   policy: RegistrationPolicy;
   initialAccessTokenId?: string | undefined;
+  /** Who the client belongs to, kept with it (default: the kind); a bridge manages only its own. */
+  source?: string | undefined;
+  /** Whether to issue an RFC 7592 registration access token (default true). */
+  registrationAccessToken?: boolean | undefined;
 }
 
 export interface RegisteredClient {
@@ -83,10 +87,12 @@ export class ClientRegistrar {
     await this.dependencies.clients.upsert({
       clientId,
       metadata: this.#stored(clientId, metadata, clientSecret, issuedAt, clientSecretExpiresAt),
-      attributes: { policy: registrant.policy.name, source: registrant.kind, initialAccessTokenId: registrant.initialAccessTokenId },
+      attributes: { policy: registrant.policy.name, source: registrant.source ?? registrant.kind, initialAccessTokenId: registrant.initialAccessTokenId },
       createdAt: now,
     });
-    const registrationAccessToken = await this.dependencies.registrationAccessTokens.issue(clientId);
+    const registrationAccessToken = registrant.registrationAccessToken === false
+      ? undefined
+      : await this.dependencies.registrationAccessTokens.issue(clientId);
     return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt, clientSecret, registrationAccessToken };
   }
 

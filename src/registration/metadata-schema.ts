@@ -43,6 +43,7 @@ export const ADMIN_CLIENT_PROPERTIES = {
   client_secret_expires_at: { type: 'integer', minimum: 0, description: 'When the secret expires (epoch seconds); 0: never.' },
   profile: { type: 'object', description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
   default_resource: { type: 'string', format: 'uri', description: 'Resource server of token requests without a resource parameter.' },
+  allowed_resources: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'When set, the only resource servers the client may get tokens for.' },
 } as const;
 
 export const ADMIN_CLIENT_METADATA_SCHEMA = {

@@ -1,0 +1,1 @@
+export { konnectRoutes, KONNECT_SOURCE, type KonnectBridgeDependencies } from './routes.js';
