@@ -33,3 +33,24 @@ export function singleQueryValue(query: Record<string, string | string[] | undef
   if (Array.isArray(value)) throw new ApiError('invalid_request', `${name}: given more than once`);
   return value;
 }
+
+/**
+ * One keyset page: the query asked for limit + 1 items, so an extra item means there is a next
+ * page, which the cursor (and a Link header, RFC 8288) points at, with the same filters.
+ */
+export function keysetPage<T>(
+  fetched: T[],
+  limit: number,
+  sortKey: (item: T) => { time: Date; id: string },
+  nextUrl: (query: URLSearchParams) => string,
+  filters: Record<string, string | undefined>,
+): { items: T[]; nextCursor: string | null; link: string | undefined } {
+  const items = fetched.slice(0, limit);
+  const last = items[items.length - 1];
+  if (fetched.length <= limit || !last) return { items, nextCursor: null, link: undefined };
+  const { time, id } = sortKey(last);
+  const nextCursor = encodeCursor(time, id);
+  const query = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
+  for (const [name, value] of Object.entries(filters)) if (value !== undefined) query.set(name, value);
+  return { items, nextCursor, link: `<${nextUrl(query)}>; rel="next"` };
+}

@@ -12,7 +12,7 @@ import {
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
 import { ADMIN_PATH } from './admin-resource.js';
-import { decodeCursor, encodeCursor, parseLimit, singleQueryValue } from './cursor.js';
+import { decodeCursor, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
 import { applyMergePatch } from './merge-patch.js';
 import { buildOpenApiDocument } from './openapi.js';
 import {
@@ -116,16 +116,12 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
       clientName,
       softwareId,
     });
-    const clients = page.slice(0, limit);
-    const last = clients[clients.length - 1];
-    const nextCursor = page.length > limit && last ? encodeCursor(last.createdAt, last.clientId) : null;
-    if (nextCursor) {
-      const query = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
-      if (clientName !== undefined) query.set('client_name', clientName);
-      if (softwareId !== undefined) query.set('software_id', softwareId);
-      ctx.set('Link', `<${issuer}${ADMIN_PATH}/clients?${query}>; rel="next"`);
-    }
-    ctx.body = { clients: clients.map(clientView), next_cursor: nextCursor };
+    const { items, nextCursor, link } = keysetPage(
+      page, limit, (client) => ({ time: client.createdAt, id: client.clientId }),
+      (query) => `${issuer}${ADMIN_PATH}/clients?${query}`, { client_name: clientName, software_id: softwareId },
+    );
+    if (link) ctx.set('Link', link);
+    ctx.body = { clients: items.map(clientView), next_cursor: nextCursor };
   });
 
   router.get('/clients/:clientId', async (ctx) => {
@@ -237,15 +233,11 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
       clientId,
       action,
     });
-    const events = page.slice(0, limit);
-    const last = events[events.length - 1];
-    const nextCursor = page.length > limit && last ? encodeCursor(last.time, last.id) : null;
-    if (nextCursor) {
-      const query = new URLSearchParams({ limit: String(limit), cursor: nextCursor });
-      if (clientId !== undefined) query.set('client_id', clientId);
-      if (action !== undefined) query.set('action', action);
-      ctx.set('Link', `<${issuer}${ADMIN_PATH}/audit?${query}>; rel="next"`);
-    }
+    const { items: events, nextCursor, link } = keysetPage(
+      page, limit, (event) => ({ time: event.time, id: event.id }),
+      (query) => `${issuer}${ADMIN_PATH}/audit?${query}`, { client_id: clientId, action },
+    );
+    if (link) ctx.set('Link', link);
     ctx.body = {
       events: events.map((event) => ({
         id: event.id,
