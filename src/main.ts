@@ -22,7 +22,22 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const httpServer = createServer(server.app.callback());
+  // Handlers can outlive their connection (a client that hung up); the store closes only once
+  // every one of them has finished.
+  const handle = server.app.callback();
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const httpServer = createServer((request, response) => {
+    inFlight += 1;
+    void handle(request, response).finally(() => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
+  });
+  const allHandled = () => new Promise<void>((resolve) => {
+    if (inFlight === 0) resolve();
+    else drained = resolve;
+  });
   httpServer.listen(configuration.port, () => {
     logger.info('listening', { port: configuration.port, issuer: configuration.issuer });
   });
@@ -35,7 +50,7 @@ async function main(): Promise<void> {
     server.stop();
     // In-flight requests finish; idle keep-alive connections are closed so that close() returns.
     httpServer.close(() => {
-      store.close().then(
+      allHandled().then(() => store.close()).then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error('closing the store failed', { error });
