@@ -20,7 +20,7 @@ import {
   unrestrictedPolicy, type ClientMetadata,
 } from './registration/index.js';
 import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
-import type { Store } from './storage/index.js';
+import { CachedClientStore, type Store } from './storage/index.js';
 
 export interface ServerDependencies {
   configuration: Configuration;
@@ -49,6 +49,11 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const box = new SecretBox(masterSecret);
   const hasher = new SecretHasher(masterSecret);
   const audit = new AuditTrail(store.audit, logger, now);
+  const clients = new CachedClientStore(
+    store.clients,
+    store.backend === 'sqlite' ? Number.POSITIVE_INFINITY : configuration.clientCacheSeconds * 1000,
+    () => now().getTime(),
+  );
 
   const adminResource = adminResourceServer(configuration.issuer);
   const resourceServers = [...configuration.resourceServers, adminResource];
@@ -72,12 +77,12 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     issuer: configuration.issuer,
     publicKeys: () => ({ keys: keyRing.snapshot().publicJwks }),
     revocations: store.revocations,
-    clientExists: async (clientId) => (await store.clients.find(clientId)) !== undefined,
+    clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
   const buildProvider = (keys: SigningKeySet): Provider => {
-    const built = createProvider({ configuration, resourceServers, store, keys, hasher, box, masterSecret, claimMapper, verifier, now });
+    const built = createProvider({ configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
     return built;
   };
@@ -85,7 +90,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   keyRing.onChange((keys) => {
     provider = buildProvider(keys);
   });
-  await seedStaticClients(provider, configuration.clients, store.clients, hasher, now);
+  await seedStaticClients(provider, configuration.clients, clients, hasher, now);
 
   const { registration } = configuration;
   const policies = resolvePolicies(configuration);
@@ -93,7 +98,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const initialAccessTokens = new InitialAccessTokens(store.initialAccessTokens, hasher, now);
   await initialAccessTokens.seed(registration.initialAccessTokens, (policy) => policies.get(policy)?.maxClientsPerToken);
   const registrar = new ClientRegistrar({
-    clients: store.clients,
+    clients,
     models: store.models,
     hasher,
     registrationAccessTokens,

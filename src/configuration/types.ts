@@ -77,6 +77,7 @@ export interface Configuration {
   mongodbUri?: string;
   dataDir: string;
   encryptionKey?: string;
+  clientCacheSeconds: number;
   adminTokens: string[];
   logLevel: LogLevel;
   resourceServers: ResourceServerConfig[];

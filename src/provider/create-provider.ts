@@ -4,7 +4,7 @@ import type { ClaimMapper } from '../claims/index.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
-import type { Store } from '../storage/index.js';
+import type { ClientStore, Store } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
@@ -21,6 +21,8 @@ export interface ProviderDependencies {
   /** The configured resource servers and the server's own (the admin API). */
   resourceServers: ResourceServerConfig[];
   store: Store;
+  /** The client store to read through (a cache in front of store.clients). */
+  clients: ClientStore;
   keys: SigningKeySet;
   hasher: SecretHasher;
   box: SecretBox;
@@ -34,11 +36,11 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 
 /** The oidc-provider instance, configured for machine-to-machine use (client credentials first). */
 export function createProvider(dependencies: ProviderDependencies): Provider {
-  const { configuration, resourceServers, store, keys, hasher, box, masterSecret, claimMapper, verifier, now } = dependencies;
+  const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now } = dependencies;
   let provider: Provider | undefined;
 
   const providerConfiguration = {
-    adapter: createAdapterFactory({ models: store.models, clients: store.clients, hasher, box, now }),
+    adapter: createAdapterFactory({ models: store.models, clients, hasher, box, now }),
     jwks: { keys: keys.privateJwks },
     cookies: { keys: [deriveKey(masterSecret, 'cookies').toString('base64url')] },
     clientAuthMethods: [...CLIENT_AUTH_METHODS],
@@ -71,7 +73,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
-  const clientExists = async (clientId: string) => (await store.clients.find(clientId)) !== undefined;
+  const clientExists = async (clientId: string) => (await clients.find(clientId)) !== undefined;
   provider.use(invalidClientStatus as unknown as Parameters<Provider['use']>[0]);
   provider.use(structuredTokenSupport({ verifier, revocations: store.revocations, clientExists }) as unknown as Parameters<Provider['use']>[0]);
   return provider;

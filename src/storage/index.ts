@@ -4,6 +4,7 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './port.js';
 
 export type * from './port.js';
+export { CachedClientStore } from './cached-client-store.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 

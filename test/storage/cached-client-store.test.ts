@@ -1,0 +1,48 @@
+import { CachedClientStore, type Store } from '../../src/storage/index.js';
+import { backends } from '../support/backends.js';
+
+describe.each(backends)('client cache in front of the store ($name)', (backend) => {
+  let store: Store;
+  let settings: ReturnType<typeof backend.settings>;
+  let clock = 0;
+
+  beforeAll(async () => {
+    settings = backend.settings();
+    store = await backend.open(settings);
+  });
+  afterAll(async () => {
+    await store.close();
+    await backend.cleanup(settings);
+  });
+
+  const record = (clientId: string, name: string) => ({ clientId, metadata: { client_name: name }, attributes: {}, createdAt: new Date(1_000) });
+
+  test('writes through the cache apply at once; writes behind it (another instance) within maxAge', async () => {
+    const cached = new CachedClientStore(store.clients, 5_000, () => clock);
+    await cached.upsert(record('cached-1', 'first'));
+    expect((await cached.find('cached-1'))?.metadata.client_name).toBe('first');
+
+    await cached.upsert(record('cached-1', 'second'));
+    expect((await cached.find('cached-1'))?.metadata.client_name).toBe('second');
+
+    await store.clients.upsert(record('cached-1', 'from another instance'));
+    expect((await cached.find('cached-1'))?.metadata.client_name).toBe('second');
+    clock += 5_000;
+    expect((await cached.find('cached-1'))?.metadata.client_name).toBe('from another instance');
+
+    await store.clients.delete('cached-1');
+    expect(await cached.find('cached-1')).toBeDefined();
+    clock += 5_000;
+    expect(await cached.find('cached-1')).toBeUndefined();
+  });
+
+  test('a delete through the cache applies at once; a miss is not remembered', async () => {
+    const cached = new CachedClientStore(store.clients, Number.POSITIVE_INFINITY, () => clock);
+    await cached.upsert(record('cached-2', 'x'));
+    expect(await cached.find('cached-2')).toBeDefined();
+    expect(await cached.delete('cached-2')).toBe(true);
+    expect(await cached.find('cached-2')).toBeUndefined();
+    await store.clients.upsert(record('cached-2', 'created elsewhere'));
+    expect((await cached.find('cached-2'))?.metadata.client_name).toBe('created elsewhere');
+  });
+});
