@@ -2,7 +2,7 @@ import {
   AUDIT_EVENT_LIST_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_REQUEST_SCHEMA, CLIENT_SCHEMA,
   CLIENT_WITH_CREDENTIALS_SCHEMA, ERROR_SCHEMA, INITIAL_ACCESS_TOKEN_CREATED_SCHEMA, INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
   INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
-  SECRET_ROTATION_RESPONSE_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_REQUEST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA,
+  SECRET_ROTATION_RESPONSE_SCHEMA, UPDATED_CLIENT_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_REQUEST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA,
 } from './schemas.js';
 import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
 
@@ -40,6 +40,7 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         ClientPatch: CLIENT_PATCH_SCHEMA,
         Client: CLIENT_SCHEMA,
         ClientWithCredentials: CLIENT_WITH_CREDENTIALS_SCHEMA,
+        UpdatedClient: UPDATED_CLIENT_SCHEMA,
         ClientList: CLIENT_LIST_SCHEMA,
         SecretRotationRequest: SECRET_ROTATION_REQUEST_SCHEMA,
         SecretRotationResponse: SECRET_ROTATION_RESPONSE_SCHEMA,
@@ -77,12 +78,12 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         put: {
           summary: 'Replace a client',
           requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
-          responses: { 200: json(ref('Client'), 'The replaced client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+          responses: { 200: json(ref('UpdatedClient'), 'The replaced client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
         },
         patch: {
           summary: 'Update a client with a JSON Merge Patch (RFC 7396)',
           requestBody: { required: true, content: { 'application/merge-patch+json': { schema: ref('ClientPatch') }, 'application/json': { schema: ref('ClientPatch') } } },
-          responses: { 200: json(ref('Client'), 'The updated client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+          responses: { 200: json(ref('UpdatedClient'), 'The updated client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
         },
         delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...UNAUTHORIZED } },
       },

@@ -96,6 +96,11 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   }
 
   const clientView = (client: ClientRecord) => clientInformation(fromRecord(client), { issuer, registrationAccessToken: undefined });
+  /** A secret the update had to generate is shown once, like at creation. */
+  const updatedView = async (clientId: string, newSecret: string | undefined) => ({
+    ...clientView((await registrar.find(clientId))!),
+    ...(newSecret ? { client_secret: newSecret } : {}),
+  });
 
   router.post('/clients', async (ctx) => {
     const registered = await registrar.register(await jsonBody(ctx), adminRegistrant);
@@ -131,9 +136,9 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   router.put('/clients/:clientId', async (ctx) => {
     const client = await existingClient(ctx);
     const body = await jsonBody(ctx);
-    await registrar.replace(client, body, adminRegistrant);
+    const updated = await registrar.replace(client, body, adminRegistrant);
     await record(ctx, 'client.update', client.clientId);
-    ctx.body = clientView((await registrar.find(client.clientId))!);
+    ctx.body = await updatedView(client.clientId, updated.clientSecret);
   });
 
   router.patch('/clients/:clientId', async (ctx) => {
@@ -145,9 +150,9 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     const current = { ...clientView(client) } as Record<string, unknown>;
     delete current.registration_client_uri;
     delete current.client_id_issued_at;
-    await registrar.replace(client, applyMergePatch(current, patch), adminRegistrant);
+    const updated = await registrar.replace(client, applyMergePatch(current, patch), adminRegistrant);
     await record(ctx, 'client.update', client.clientId);
-    ctx.body = clientView((await registrar.find(client.clientId))!);
+    ctx.body = await updatedView(client.clientId, updated.clientSecret);
   });
 
   router.delete('/clients/:clientId', async (ctx) => {

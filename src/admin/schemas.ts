@@ -46,6 +46,18 @@ export const CLIENT_WITH_CREDENTIALS_SCHEMA = {
   additionalProperties: true,
 } as const;
 
+/** What an update answers: the client, and a secret only when the update generated one. */
+export const UPDATED_CLIENT_SCHEMA = {
+  type: 'object',
+  required: CLIENT_SCHEMA.required,
+  properties: {
+    ...CLIENT_SCHEMA.properties,
+    client_secret: { type: 'string', description: 'Present once, when the update moved the client to a secret-based authentication method.' },
+  },
+  not: { required: ['registration_access_token'] },
+  additionalProperties: true,
+} as const;
+
 export const CLIENT_LIST_SCHEMA = {
   type: 'object',
   required: ['clients', 'next_cursor'],

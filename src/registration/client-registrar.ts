@@ -46,6 +46,23 @@ export interface RegisteredClient {
   registrationAccessToken?: string | undefined;
 }
 
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * 22 alphanumeric characters (about 131 bits): nothing to escape in a URL, a header or a shell,
+ * and never a leading "-" that a command line would take for an option.
+ */
+export function generateClientId(): string {
+  let id = '';
+  while (id.length < 22) {
+    for (const byte of randomBytes(32)) {
+      // 248 = 4 × 62: rejecting the rest keeps every character equally likely.
+      if (byte < 248 && id.length < 22) id += ALPHANUMERIC[byte % 62];
+    }
+  }
+  return id;
+}
+
 const SECRETLESS_METHODS = new Set(['private_key_jwt', 'none']);
 /** Stands in for a kept (hashed) secret when the metadata is validated: only its presence matters. */
 const KEPT_SECRET_STAND_IN = 'kept-secret-stand-in-0123456789abcdef';
@@ -70,7 +87,7 @@ export class ClientRegistrar {
   readonly #generateClientId: () => string;
 
   constructor(private readonly dependencies: RegistrarDependencies) {
-    this.#generateClientId = dependencies.generateClientId ?? (() => randomBytes(16).toString('base64url'));
+    this.#generateClientId = dependencies.generateClientId ?? generateClientId;
   }
 
   async register(body: unknown, registrant: Registrant): Promise<RegisteredClient> {

@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
 
 import { ADMIN_TOKEN, adminClient, adminConfig, OpenApiConformance, SECOND_ADMIN_TOKEN, type AdminClient } from '../support/admin.js';
@@ -226,6 +227,20 @@ describe.each(backends)('admin API ($name)', (backend) => {
       expect(invalid.status).toBe(400);
       expect(invalid.body.error).toBe('invalid_client_metadata');
       expect((await admin.put('/clients/no-such-client', CC)).status).toBe(404);
+    });
+
+    test('an update that moves a client to a secret-based method shows the new secret once', async () => {
+      const { publicKey } = await generateKeyPair('ES256');
+      const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256', use: 'sig' }] };
+      const client = await create({ ...CC, token_endpoint_auth_method: 'private_key_jwt', jwks });
+      expect(client).not.toHaveProperty('client_secret');
+      const response = await admin.patch(`/clients/${client.client_id}`, { token_endpoint_auth_method: 'client_secret_basic', jwks: null });
+      expect(response.status).toBe(200);
+      expect(response.body.client_secret).toEqual(expect.any(String));
+      await requestToken(server.url, { clientId: client.client_id, clientSecret: response.body.client_secret }).expect(200);
+      expect((await admin.get(`/clients/${client.client_id}`)).body).not.toHaveProperty('client_secret');
+      const again = await admin.patch(`/clients/${client.client_id}`, { client_name: 'no new secret' });
+      expect(again.body).not.toHaveProperty('client_secret');
     });
 
     test('PATCH applies a JSON Merge Patch (RFC 7396)', async () => {
