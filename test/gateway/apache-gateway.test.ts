@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 
@@ -22,6 +24,7 @@ const SHORT = 'https://short.example.com';
 const OPAQUE = 'https://opaque.example.com';
 const GATEWAY_CLIENT = { id: 'apache-gateway', secret: 'apache-gateway-secret-0123456789abcdef' };
 const CLIENT_ID_CLAIM = 'app.clientId';
+const KONNECT_KEY = 'gateway-test-konnect-key-0123456789';
 /** Node lowercases the names of the headers it receives. */
 const CLAIM_HEADER = claimHeader(CLIENT_ID_CLAIM).toLowerCase();
 
@@ -30,11 +33,14 @@ const config = {
   resourceServers: [
     { resource: API, scopes: ['orders:read'], default: true },
     { resource: OTHER, scopes: ['other:read'] },
-    { resource: SHORT, scopes: ['short:read'], accessTokenTtl: 1 },
+    // ES256, so that its keys rotate on their own schedule: retired keys leave the JWKS 1 s later.
+    { resource: SHORT, scopes: ['short:read'], accessTokenTtl: 1, signingAlg: 'ES256' },
     { resource: OPAQUE, scopes: ['opaque:read'], accessTokenFormat: 'opaque' },
   ],
   claims: [{ name: CLIENT_ID_CLAIM, value: 'app.clientId' }],
   clients: [{ client_id: GATEWAY_CLIENT.id, client_secret: GATEWAY_CLIENT.secret }],
+  keys: { prePublishSeconds: 0, removalDelaySeconds: 0, pollSeconds: 1 },
+  konnect: { apiKeys: [KONNECT_KEY] },
 };
 
 interface Client { client_id: string; client_secret: string }
@@ -242,6 +248,55 @@ describe('Apache httpd + mod_oauth2 as the gateway', () => {
       const token = await tokenFor(client, API, 'orders:read');
       await callThrough(jwtGateway, 200, token);
       await callThrough(introspectionGateway, 401, token, { reason: AUTHZ_FAILURE });
+    });
+  });
+
+  describe('signing-key rotation', () => {
+    test('a token signed by a key that was rotated out and has expired answers 401; the new key\'s tokens pass', async () => {
+      const client = await createClient('short:read');
+      const old = await tokenFor(client, SHORT, 'short:read');
+      await callThrough(shortJwtGateway, 200, old);
+
+      const rotation = await request(server.url).post('/admin/keys/rotate').set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+        .send({ alg: 'ES256' }).expect(200);
+      const { next, previous } = rotation.body.rotations[0] as { next: { kid: string }; previous: { kid: string }[] };
+      expect(previous.map((key) => key.kid)).toEqual([decodeJwt(old).header.kid]);
+
+      const fresh = await tokenFor(client, SHORT, 'short:read');
+      expect(decodeJwt(fresh).header.kid).toBe(next.kid);
+      await callThrough(shortJwtGateway, 200, fresh);
+
+      const { exp } = decodeJwt(old).payload as { exp: number };
+      await sleep(Math.max(0, (exp + 1) * 1000 - Date.now()) + 500);
+      const jwks = (await request(server.url).get('/jwks').expect(200)).body as { keys: { kid: string }[] };
+      expect(jwks.keys.map((key) => key.kid)).not.toContain(previous[0]!.kid);
+      await callThrough(shortJwtGateway, 401, old);
+    });
+  });
+
+  describe('a client registered by Kong Konnect through the bridge', () => {
+    test('its tokens pass both gateways; once the bridge deletes it, introspection refuses them', async () => {
+      const konnect = (method: 'post' | 'delete', path: string) => request(server.url)[method](`/konnect${path}`).set('X-API-KEY', KONNECT_KEY);
+      const created = await konnect('post', '/').send({
+        redirect_uris: [], client_name: 'Portal app', grant_types: ['client_credentials', 'bearer'],
+        scopes: ['orders:read', 'opaque:read'], token_endpoint_auth_method: 'client_secret_basic',
+        application_description: 'registered in the Dev Portal', portal_id: randomUUID(), organization_id: randomUUID(),
+        developer_id: randomUUID(), auth_strategy_id: randomUUID(), dcr_provider_id: randomUUID(),
+      }).expect(201);
+      const client = created.body as Client;
+
+      const jwt = await tokenFor(client, API, 'orders:read');
+      const { echoed } = await callThrough(jwtGateway, 200, jwt);
+      expect(echoed!.headers[CLAIM_HEADER]).toBe(client.client_id);
+      const opaque = await tokenFor(client, OPAQUE, 'opaque:read');
+      const introspected = await callThrough(introspectionGateway, 200, opaque);
+      expect(introspected.echoed!.headers[CLAIM_HEADER]).toBe(client.client_id);
+
+      await konnect('delete', `/${client.client_id}`).expect(204);
+      await callThrough(introspectionGateway, 401, opaque, { reason: INACTIVE });
+      const refused = await request(server.url).post('/token').auth(client.client_id, client.client_secret)
+        .type('form').send({ grant_type: 'client_credentials', scope: 'orders:read' });
+      expect(refused.status).toBe(401);
     });
   });
 });
