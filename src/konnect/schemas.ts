@@ -13,6 +13,16 @@ const uuid = { type: 'string', format: 'uuid' } as const;
 const strings = { type: 'array', items: { type: 'string' } } as const;
 const KONNECT_IDS = ['portal_id', 'organization_id', 'developer_id', 'auth_strategy_id', 'dcr_provider_id'] as const;
 
+/** What both an application and an event carry: its description and Konnect's ids. */
+const APPLICATION_CONTEXT = {
+  application_description: { type: 'string' },
+  portal_id: uuid,
+  organization_id: uuid,
+  developer_id: uuid,
+  auth_strategy_id: uuid,
+  dcr_provider_id: uuid,
+} as const;
+
 export const APPLICATION_PAYLOAD_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -23,12 +33,7 @@ export const APPLICATION_PAYLOAD_SCHEMA = {
     grant_types: strings,
     scopes: strings,
     token_endpoint_auth_method: { type: 'string' },
-    application_description: { type: 'string' },
-    portal_id: uuid,
-    organization_id: uuid,
-    developer_id: uuid,
-    auth_strategy_id: uuid,
-    dcr_provider_id: uuid,
+    ...APPLICATION_CONTEXT,
   },
 } as const;
 
@@ -36,12 +41,7 @@ const EVENT_BASE_PROPERTIES = {
   client_id: { type: 'string' },
   application_id: uuid,
   application_name: { type: 'string' },
-  application_description: { type: 'string' },
-  portal_id: uuid,
-  organization_id: uuid,
-  developer_id: uuid,
-  auth_strategy_id: uuid,
-  dcr_provider_id: uuid,
+  ...APPLICATION_CONTEXT,
 } as const;
 const EVENT_BASE_REQUIRED = ['event_type', 'client_id', 'application_id', 'application_name', 'application_description', ...KONNECT_IDS];
 

@@ -231,6 +231,30 @@ class SqliteModelStore implements ModelStore {
   }
 }
 
+type Condition = [sql: string, ...values: (string | number)[]] | false | undefined;
+
+/** One SELECT under varying WHERE conditions: a prepared statement per combination, built on first use. */
+class ConditionalSelect {
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly select: string,
+    private readonly orderBy: string,
+  ) {}
+
+  all(conditions: Condition[], limit: number): unknown[] {
+    const active = conditions.filter((condition): condition is [string, ...(string | number)[]] => Boolean(condition));
+    const where = active.map(([sql]) => sql).join(' AND ');
+    let statement = this.#statements.get(where);
+    if (!statement) {
+      statement = this.db.prepare(`${this.select} ${where ? `WHERE ${where}` : ''} ORDER BY ${this.orderBy} LIMIT ?`);
+      this.#statements.set(where, statement);
+    }
+    return statement.all(...active.flatMap(([, ...values]) => values), limit);
+  }
+}
+
 interface ClientRow {
   client_id: string;
   metadata: string;
@@ -251,8 +275,7 @@ class SqliteClientStore implements ClientStore {
   readonly #upsert: StatementSync;
   readonly #find: StatementSync;
   readonly #delete: StatementSync;
-  readonly #db: DatabaseSync;
-  readonly #lists = new Map<string, StatementSync>();
+  readonly #list: ConditionalSelect;
 
   constructor(db: DatabaseSync) {
     this.#upsert = db.prepare(`
@@ -261,39 +284,16 @@ class SqliteClientStore implements ClientStore {
         client_name = excluded.client_name, software_id = excluded.software_id`);
     this.#find = db.prepare('SELECT client_id, metadata, attributes, created_at FROM clients WHERE client_id = ?');
     this.#delete = db.prepare('DELETE FROM clients WHERE client_id = ?');
-    this.#db = db;
-  }
-
-  /** One prepared statement per combination of conditions, built on first use. */
-  #listStatement(conditions: string[]): StatementSync {
-    const key = conditions.join(' AND ');
-    let statement = this.#lists.get(key);
-    if (!statement) {
-      statement = this.#db.prepare(`
-        SELECT client_id, metadata, attributes, created_at FROM clients
-        ${conditions.length ? `WHERE ${key}` : ''} ORDER BY created_at, client_id LIMIT ?`);
-      this.#lists.set(key, statement);
-    }
-    return statement;
+    this.#list = new ConditionalSelect(db, 'SELECT client_id, metadata, attributes, created_at FROM clients', 'created_at, client_id');
   }
 
   async list({ limit, after, clientName, softwareId }: ClientListQuery): Promise<ClientRecord[]> {
-    const conditions: string[] = [];
-    const values: (string | number)[] = [];
-    if (after) {
-      conditions.push('(created_at, client_id) > (?, ?)');
-      values.push(after.createdAt.getTime(), after.clientId);
-    }
-    if (clientName !== undefined) {
-      conditions.push('client_name = ?');
-      values.push(clientName);
-    }
-    if (softwareId !== undefined) {
-      conditions.push('software_id = ?');
-      values.push(softwareId);
-    }
-    const rows = this.#listStatement(conditions).all(...values, limit);
-    return (rows as unknown as ClientRow[]).map(toClient);
+    const rows = this.#list.all([
+      after && ['(created_at, client_id) > (?, ?)', after.createdAt.getTime(), after.clientId],
+      clientName !== undefined && ['client_name = ?', clientName],
+      softwareId !== undefined && ['software_id = ?', softwareId],
+    ], limit);
+    return (rows as ClientRow[]).map(toClient);
   }
 
   async upsert(record: ClientRecord): Promise<void> {
@@ -399,12 +399,13 @@ interface AuditRow {
 }
 
 class SqliteAuditStore implements AuditStore {
-  readonly #db: DatabaseSync;
   readonly #append: StatementSync;
-  readonly #lists = new Map<string, StatementSync>();
+  readonly #list: ConditionalSelect;
 
   constructor(db: DatabaseSync) {
-    this.#db = db;
+    this.#list = new ConditionalSelect(
+      db, 'SELECT id, time, actor, action, client_id, request_id, outcome, detail FROM audit_events', 'time DESC, id DESC',
+    );
     this.#append = db.prepare(`
       INSERT INTO audit_events (id, time, actor, action, client_id, request_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   }
@@ -417,29 +418,12 @@ class SqliteAuditStore implements AuditStore {
   }
 
   async list({ limit, before, clientId, action }: AuditQuery): Promise<AuditEvent[]> {
-    const conditions: string[] = [];
-    const values: (string | number)[] = [];
-    if (before) {
-      conditions.push('(time, id) < (?, ?)');
-      values.push(before.time.getTime(), before.id);
-    }
-    if (clientId !== undefined) {
-      conditions.push('client_id = ?');
-      values.push(clientId);
-    }
-    if (action !== undefined) {
-      conditions.push('action = ?');
-      values.push(action);
-    }
-    const key = conditions.join(' AND ');
-    let statement = this.#lists.get(key);
-    if (!statement) {
-      statement = this.#db.prepare(`
-        SELECT id, time, actor, action, client_id, request_id, outcome, detail FROM audit_events
-        ${conditions.length ? `WHERE ${key}` : ''} ORDER BY time DESC, id DESC LIMIT ?`);
-      this.#lists.set(key, statement);
-    }
-    return (statement.all(...values, limit) as unknown as AuditRow[]).map((row) => ({
+    const rows = this.#list.all([
+      before && ['(time, id) < (?, ?)', before.time.getTime(), before.id],
+      clientId !== undefined && ['client_id = ?', clientId],
+      action !== undefined && ['action = ?', action],
+    ], limit);
+    return (rows as AuditRow[]).map((row) => ({
       id: row.id,
       time: new Date(row.time),
       actor: row.actor,
