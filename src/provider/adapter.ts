@@ -93,7 +93,11 @@ class ModelAdapter implements Adapter {
   }
 }
 
-/** Clients are stored by client_id with their secret hashed (see provider/client-secrets.ts). */
+/**
+ * Clients are stored by client_id with their secret hashed (see provider/client-secrets.ts).
+ * Registration goes through registration/ClientRegistrar, not through oidc-provider (whose
+ * registration feature is off); upsert is here for completeness and keeps what the server knows.
+ */
 class ClientAdapter implements Adapter {
   constructor(private readonly dependencies: AdapterDependencies) {}
 
@@ -103,7 +107,8 @@ class ClientAdapter implements Adapter {
     if (typeof metadata.client_secret === 'string' && !hasher.isHash(metadata.client_secret)) {
       metadata.client_secret = hasher.hash(metadata.client_secret);
     }
-    await clients.upsert({ clientId: id, metadata, attributes: {}, createdAt: now() });
+    const existing = await clients.find(id);
+    await clients.upsert({ clientId: id, metadata, attributes: existing?.attributes ?? {}, createdAt: existing?.createdAt ?? now() });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
