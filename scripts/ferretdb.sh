@@ -13,7 +13,7 @@ set -euo pipefail
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
 CACHE_DIR="${FERRETDB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dcr-authorization-server}"
 # Bump when the launcher below changes, so that cached binaries are rebuilt.
-LAUNCHER_REVISION=2
+LAUNCHER_REVISION=3
 BIN="$CACHE_DIR/ferretdb-$FERRETDB_VERSION-launcher$LAUNCHER_REVISION"
 
 install() {
@@ -37,7 +37,8 @@ install() {
 
 write_launcher() {
   cat <<'GO'
-// A minimal FerretDB launcher: SQLite backend, one TCP listener, stops on SIGINT/SIGTERM.
+// A minimal FerretDB launcher: SQLite backend, one TCP listener, stops on SIGINT/SIGTERM, and
+// when the process that started it dies (a test run killed before its teardown).
 package main
 
 import (
@@ -48,6 +49,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -70,6 +72,15 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		parent := os.Getppid()
+		for range time.Tick(time.Second) {
+			if os.Getppid() != parent {
+				stop()
+				return
+			}
+		}
+	}()
 	if err := server.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Fatal(err)
 	}
