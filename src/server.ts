@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 
@@ -10,7 +9,9 @@ import { createClaimMapper } from './claims/index.js';
 import type { Configuration, SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
+import { createClientAddressResolver } from './http/client-address.js';
 import { RateLimiter } from './http/rate-limiter.js';
+import { createRouter } from './http/routing.js';
 import { KeyRing, type SigningKeySet } from './keys/index.js';
 import { konnectRoutes } from './konnect/index.js';
 import type { Logger } from './logging/index.js';
@@ -84,6 +85,8 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const buildProvider = (keys: SigningKeySet): Provider => {
     const built = createProvider({ configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
+    // Koa's default would print to stderr in plain text; every line the process prints is JSON.
+    (built as unknown as NodeJS.EventEmitter).on('error', (error: Error) => logger.error('provider error', { error }));
     return built;
   };
   let provider = buildProvider(keyRing.snapshot());
@@ -120,7 +123,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     audit,
     rateLimiter: new RateLimiter(registration.rateLimit.maxRequests, registration.rateLimit.windowSeconds * 1000, () => now().getTime()),
   });
-  const discoveryRouter = new Router();
+  const discoveryRouter = createRouter();
   discoveryRouter.get(WEBFINGER_PATH, webfingerEndpoint(configuration.issuer));
   const adminRouter = adminRoutes({
     issuer: configuration.issuer,
@@ -153,6 +156,8 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     health: () => store.ping(),
     logger,
     routers,
+    deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
+    resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
   });
 
   keyRing.start();

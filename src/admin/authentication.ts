@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 
 import type { AuditTrail } from '../audit/index.js';
+import { setActor } from '../http/actor.js';
 import { ApiError } from '../http/api-error.js';
 import { bearerToken } from '../http/json-body.js';
 import type { AccessTokenVerifier } from '../provider/index.js';
@@ -37,7 +38,7 @@ export function adminAuthentication({ adminTokens, verifier, adminResource, audi
 
     const adminIndex = matchAdminToken(token);
     if (adminIndex >= 0) {
-      ctx.state.actor = `admin-token#${adminIndex + 1}`;
+      setActor(ctx, `admin-token#${adminIndex + 1}`);
       return next();
     }
 
@@ -50,7 +51,7 @@ export function adminAuthentication({ adminTokens, verifier, adminResource, audi
         `token of client ${String(claims.client_id)} without ${ADMIN_SCOPE}`,
       );
     }
-    ctx.state.actor = `client:${String(claims.client_id)}`;
+    setActor(ctx, `client:${String(claims.client_id)}`);
     return next();
   };
 }

@@ -1,11 +1,13 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 
 import type { AuditAction, AuditTrail } from '../audit/index.js';
 import type { SigningAlgorithm } from '../configuration/index.js';
 import type { KeyRing, KeyView } from '../keys/index.js';
+import { actorOf } from '../http/actor.js';
 import { ApiError, apiErrors } from '../http/api-error.js';
 import { readJsonBody } from '../http/json-body.js';
+import { createRouter, guardedRoutes } from '../http/routing.js';
 import {
   clientInformation, fromRecord, type ClientRegistrar, type InitialAccessTokens, type RegistrationAccessTokens,
   type RegistrationPolicy, registrationClientUri,
@@ -72,7 +74,7 @@ function keyView(key: KeyView) {
 /** The admin API under /admin: clients, initial access tokens, the audit trail, and its OpenAPI document. */
 export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   const { issuer, registrar, adminPolicy, audit } = dependencies;
-  const router = new Router({ prefix: ADMIN_PATH });
+  const router = createRouter();
   const openApi = buildOpenApiDocument(issuer);
   const adminRegistrant = { kind: 'admin' as const, policy: adminPolicy };
 
@@ -81,13 +83,14 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     ctx.set('Cache-Control', 'no-store');
     await next();
   });
-  router.get('/openapi.json', (ctx) => {
+  router.get(`${ADMIN_PATH}/openapi.json`, (ctx) => {
     ctx.body = openApi;
   });
-  router.use(dependencies.authenticate);
+  // Every route below carries the authentication guard in its own stack.
+  const admin = guardedRoutes(router, dependencies.authenticate);
 
-  const record = (ctx: Context, action: AuditAction, clientId?: string) =>
-    audit.record({ actor: String(ctx.state.actor), action, outcome: 'success', clientId, requestId: ctx.state.requestId });
+  const record = (ctx: Context, action: AuditAction, clientId?: string, detail?: string) =>
+    audit.record({ actor: actorOf(ctx), action, outcome: 'success', clientId, requestId: ctx.state.requestId, detail });
 
   async function existingClient(ctx: Context): Promise<ClientRecord> {
     const client = await registrar.find(ctx.params.clientId ?? '');
@@ -102,14 +105,14 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     ...(newSecret ? { client_secret: newSecret } : {}),
   });
 
-  router.post('/clients', async (ctx) => {
+  admin.post(`${ADMIN_PATH}/clients`, async (ctx) => {
     const registered = await registrar.register(await jsonBody(ctx), adminRegistrant);
     await record(ctx, 'client.create', registered.clientId);
     ctx.status = 201;
     ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
   });
 
-  router.get('/clients', async (ctx) => {
+  admin.get(`${ADMIN_PATH}/clients`, async (ctx) => {
     const limit = parseLimit(singleQueryValue(ctx.query, 'limit'));
     const cursor = singleQueryValue(ctx.query, 'cursor');
     const clientName = singleQueryValue(ctx.query, 'client_name');
@@ -129,11 +132,11 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     ctx.body = { clients: items.map(clientView), next_cursor: nextCursor };
   });
 
-  router.get('/clients/:clientId', async (ctx) => {
+  admin.get(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
     ctx.body = clientView(await existingClient(ctx));
   });
 
-  router.put('/clients/:clientId', async (ctx) => {
+  admin.put(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
     const client = await existingClient(ctx);
     const body = await jsonBody(ctx);
     const updated = await registrar.replace(client, body, adminRegistrant);
@@ -141,7 +144,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     ctx.body = await updatedView(client.clientId, updated.clientSecret);
   });
 
-  router.patch('/clients/:clientId', async (ctx) => {
+  admin.patch(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
     const client = await existingClient(ctx);
     const patch = await jsonBody(ctx);
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
@@ -155,14 +158,14 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     ctx.body = await updatedView(client.clientId, updated.clientSecret);
   });
 
-  router.delete('/clients/:clientId', async (ctx) => {
+  admin.delete(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
     const client = await existingClient(ctx);
     await registrar.delete(client.clientId);
     await record(ctx, 'client.delete', client.clientId);
     ctx.status = 204;
   });
 
-  router.post('/clients/:clientId/secret', async (ctx) => {
+  admin.post(`${ADMIN_PATH}/clients/:clientId/secret`, async (ctx) => {
     const client = await existingClient(ctx);
     const { grace_period: gracePeriod = 0 } = assertValid<{ grace_period?: number }>(SECRET_ROTATION_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }));
     const rotated = await registrar.rotateSecret(client, gracePeriod);
@@ -170,7 +173,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     ctx.body = { client_id: client.clientId, client_secret: rotated.clientSecret, client_secret_expires_at: rotated.clientSecretExpiresAt };
   });
 
-  router.post('/clients/:clientId/registration-access-token', async (ctx) => {
+  admin.post(`${ADMIN_PATH}/clients/:clientId/registration-access-token`, async (ctx) => {
     const client = await existingClient(ctx);
     const token = await dependencies.registrationAccessTokens.reissue(client.clientId);
     await record(ctx, 'client.registration_access_token.reissue', client.clientId);
@@ -181,7 +184,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     };
   });
 
-  router.post('/initial-access-tokens', async (ctx) => {
+  admin.post(`${ADMIN_PATH}/initial-access-tokens`, async (ctx) => {
     const request = assertValid<{ expires_in?: number; max_uses?: number; policies?: string[] }>(
       INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }),
     );
@@ -194,26 +197,26 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
       policies,
       policyCap: dependencies.policies.get(policies[0]!)?.maxClientsPerToken,
     });
-    await audit.record({ actor: String(ctx.state.actor), action: 'initial_access_token.create', outcome: 'success', requestId: ctx.state.requestId, detail: created.id });
+    await record(ctx, 'initial_access_token.create', undefined, created.id);
     ctx.status = 201;
     ctx.body = { id: created.id, initial_access_token: token, expires_at: epochSeconds(created.expiresAt) };
   });
 
-  router.get('/initial-access-tokens', async (ctx) => {
+  admin.get(`${ADMIN_PATH}/initial-access-tokens`, async (ctx) => {
     ctx.body = { initial_access_tokens: (await dependencies.initialAccessTokens.list()).map(initialAccessTokenView) };
   });
 
-  router.delete('/initial-access-tokens/:id', async (ctx) => {
+  admin.delete(`${ADMIN_PATH}/initial-access-tokens/:id`, async (ctx) => {
     if (!(await dependencies.initialAccessTokens.revoke(ctx.params.id ?? ''))) throw notFound('initial access token');
-    await audit.record({ actor: String(ctx.state.actor), action: 'initial_access_token.revoke', outcome: 'success', requestId: ctx.state.requestId, detail: ctx.params.id });
+    await record(ctx, 'initial_access_token.revoke', undefined, ctx.params.id);
     ctx.status = 204;
   });
 
-  router.get('/keys', (ctx) => {
+  admin.get(`${ADMIN_PATH}/keys`, (ctx) => {
     ctx.body = { keys: dependencies.keyRing.list().map(keyView) };
   });
 
-  router.post('/keys/rotate', async (ctx) => {
+  admin.post(`${ADMIN_PATH}/keys/rotate`, async (ctx) => {
     const { alg } = assertValid<{ alg?: SigningAlgorithm }>(KEY_ROTATION_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }));
     if (alg !== undefined && !dependencies.algorithms.includes(alg)) {
       throw new ApiError('invalid_request', `alg: no resource server signs with ${alg}`);
@@ -222,12 +225,12 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     for (const algorithm of alg === undefined ? dependencies.algorithms : [alg]) {
       const rotation = await dependencies.keyRing.rotate(algorithm);
       rotations.push({ next: keyView(rotation.next), previous: rotation.previous.map(keyView) });
-      await audit.record({ actor: String(ctx.state.actor), action: 'keys.rotate', outcome: 'success', requestId: ctx.state.requestId, detail: `${algorithm} ${rotation.next.kid}` });
+      await record(ctx, 'keys.rotate', undefined, `${algorithm} ${rotation.next.kid}`);
     }
     ctx.body = { rotations };
   });
 
-  router.get('/audit', async (ctx) => {
+  admin.get(`${ADMIN_PATH}/audit`, async (ctx) => {
     const limit = parseLimit(singleQueryValue(ctx.query, 'limit'));
     const cursor = singleQueryValue(ctx.query, 'cursor');
     const clientId = singleQueryValue(ctx.query, 'client_id');

@@ -37,11 +37,19 @@ export class AuditTrail {
   ) {}
 
   async record(record: AuditRecord): Promise<void> {
+    assertActor(record.actor);
     const event: AuditEvent = { id: randomUUID(), time: this.now(), ...record };
     try {
       await this.store.append(event);
     } catch (error) {
       this.logger.error('audit event not recorded', { action: record.action, clientId: record.clientId, error });
     }
+  }
+}
+
+/** An audit event always names who acted; an action by nobody in particular is a bug, not an event. */
+export function assertActor(actor: string): void {
+  if (typeof actor !== 'string' || actor.trim() === '' || actor === 'undefined' || actor === 'null') {
+    throw new Error(`audit event without an actor (${JSON.stringify(actor)})`);
   }
 }

@@ -71,6 +71,25 @@ export interface KonnectConfig {
   audiences: Record<string, string>;
 }
 
+export interface TrustedProxiesConfig {
+  header: 'x-forwarded-for' | 'forwarded' | 'x-real-ip';
+  addresses: string[];
+}
+
+export interface HttpConfig {
+  requestDeadlineSeconds: number;
+  requestTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
+  keepAliveTimeoutSeconds: number;
+  shutdownGraceSeconds: number;
+  trustedProxies?: TrustedProxiesConfig;
+}
+
+export interface AuditConfig {
+  retentionDays: number;
+  failuresPerMinute: number;
+}
+
 export interface Configuration {
   port: number;
   issuer: string;
@@ -78,6 +97,7 @@ export interface Configuration {
   dataDir: string;
   encryptionKey?: string;
   clientCacheSeconds: number;
+  storeTimeoutSeconds: number;
   adminTokens: string[];
   logLevel: LogLevel;
   resourceServers: ResourceServerConfig[];
@@ -86,4 +106,6 @@ export interface Configuration {
   registration: RegistrationConfig;
   clients: StaticClientConfig[];
   konnect?: KonnectConfig;
+  http: HttpConfig;
+  audit: AuditConfig;
 }

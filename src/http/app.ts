@@ -1,28 +1,38 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logging/index.js';
+import { isBrowserEndpoint, PROVIDER_ROUTES } from '../provider/routes.js';
+import { bodySizeLimit } from './body-limit.js';
+import { clientAddress, type ClientAddressResolver } from './client-address.js';
 import { canonicalizeRequest } from './canonical-origin.js';
-import { healthEndpoint, type HealthCheck } from './health.js';
+import { requestDeadline } from './deadline.js';
+import { healthRoutes, type HealthCheck } from './health.js';
 import { requestContext } from './request-context.js';
+import { canonicalPaths, methodNotAllowed } from './routing.js';
 
 export interface HttpDependencies {
   issuer: string;
   /** The current provider: it is replaced when the signing keys change. */
   provider: () => Provider;
+  /** Readiness: resolves when the store can serve reads and writes. */
   health: HealthCheck;
   logger: Logger;
-  /** Our own public routes (registration, WebFinger, ...), served before the provider's. */
+  /** Our own routes (registration, admin API, WebFinger, ...), served before the provider's. */
   routers: Router[];
+  /** A request not answered within this answers 503. */
+  deadlineMs: number;
+  resolveClientAddress: ClientAddressResolver;
 }
 
 /**
- * The HTTP surface: our own routes first, then everything oidc-provider serves (discovery, JWKS,
- * token, introspection, revocation, ...). Every request is canonicalised to the issuer's origin
- * before either sees it.
+ * The HTTP surface, as one pipeline: request id and error rendering, a deadline, the client's
+ * address, the issuer's origin, one canonical spelling of every path, then our routes (each with
+ * its own guard), 405 for a known path under another method, and everything oidc-provider serves
+ * (discovery, JWKS, token, introspection, revocation, ...).
  */
-export function createHttpApp({ issuer, provider, health, logger, routers }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
@@ -36,20 +46,24 @@ export function createHttpApp({ issuer, provider, health, logger, routers }: Htt
     return callback;
   };
 
+  app.use(requestContext(logger));
+  app.use(requestDeadline(deadlineMs));
+  app.use(clientAddress(resolveClientAddress));
   app.use(async (ctx, next) => {
     canonicalizeRequest(ctx.req, issuerUrl);
     await next();
   });
-  app.use(requestContext(logger));
+  app.use(canonicalPaths());
+  app.use(bodySizeLimit());
 
-  const router = new Router();
-  router.get('/healthz', healthEndpoint(health));
-  for (const own of [router, ...routers]) {
-    app.use(own.routes());
-    app.use(own.allowedMethods());
-  }
+  const ownRouters = [healthRoutes(health), ...routers];
+  for (const router of ownRouters) app.use(router.routes());
+  app.use(methodNotAllowed(ownRouters, PROVIDER_ROUTES));
 
   app.use(async (ctx) => {
+    // RFC 6749 §5.2, RFC 7662 §2.2, RFC 7009 §2.2: protocol endpoints answer JSON, whatever the
+    // client's Accept header prefers; only pages a browser visits may answer HTML.
+    if (!isBrowserEndpoint(ctx.path)) ctx.req.headers.accept = 'application/json';
     ctx.respond = false;
     await providerCallback()(ctx.req, ctx.res);
   });

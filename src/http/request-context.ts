@@ -3,10 +3,24 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/index.js';
+import { StoreUnavailableError } from '../storage/index.js';
+import { ApiError } from './api-error.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Gives every request an id (X-Request-Id, echoed back), logs it once done, and turns an unexpected error into a JSON 500. */
+/** Seconds a client is asked to wait before retrying when the store cannot serve. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export const storeUnavailable = (): ApiError =>
+  new ApiError('temporarily_unavailable', 'the server cannot reach its store; retry later', 503, {
+    'Retry-After': String(RETRY_AFTER_SECONDS),
+  });
+
+/**
+ * Gives every request an id (X-Request-Id, echoed back), logs it once done, and renders what the
+ * routes below throw: an ApiError as itself, a store that cannot serve as 503, anything else as a
+ * JSON 500 (logged, never shown).
+ */
 export function requestContext(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const incoming = ctx.get('x-request-id');
@@ -17,9 +31,20 @@ export function requestContext(logger: Logger) {
     try {
       await next();
     } catch (error) {
-      logger.error('unhandled error', { requestId, error });
-      ctx.status = 500;
-      ctx.body = { error: 'server_error', error_description: 'an unexpected error occurred' };
+      let rendered: ApiError;
+      if (error instanceof ApiError) {
+        rendered = error;
+      } else if (error instanceof StoreUnavailableError) {
+        logger.warn('store unavailable', { requestId, error });
+        rendered = storeUnavailable();
+      } else {
+        logger.error('unhandled error', { requestId, error });
+        rendered = new ApiError('server_error', 'an unexpected error occurred', 500);
+      }
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set(rendered.headers);
+      ctx.status = rendered.status;
+      ctx.body = rendered.body;
     } finally {
       // The path only: query strings can carry values that must not reach the logs.
       logger.debug('request', {

@@ -1,10 +1,12 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 
 import type { AuditAction, AuditTrail } from '../audit/index.js';
 import type { KonnectConfig, ResourceServerConfig } from '../configuration/index.js';
+import { actorOf, setActor } from '../http/actor.js';
 import { ApiError, apiErrors } from '../http/api-error.js';
 import { readJsonBody } from '../http/json-body.js';
+import { createRouter, guardedRoutes } from '../http/routing.js';
 import { fromRecord, type ClientRegistrar, type RegistrationPolicy } from '../registration/index.js';
 import { createTokenMatcher } from '../secrets/index.js';
 import type { ClientRecord } from '../storage/index.js';
@@ -31,25 +33,28 @@ const unknownClient = () => new ApiError('invalid_client', 'no application with 
  * only the clients it created.
  */
 export function konnectRoutes({ config, registrar, policy, resourceServers, audit }: KonnectBridgeDependencies): Router {
-  const router = new Router({ prefix: config.prefix });
+  const router = createRouter();
+  const { prefix } = config;
   const matchApiKey = createTokenMatcher(config.apiKeys);
   const registrant = { kind: 'admin' as const, policy, source: KONNECT_SOURCE, registrationAccessToken: false };
   const resources = new Map(resourceServers.map((server) => [server.resource, server]));
 
   router.use(apiErrors);
-  router.use(async (ctx: Context, next: Next) => {
+  const authenticate = async (ctx: Context, next: Next) => {
     const key = ctx.get('x-api-key');
     const index = key ? matchApiKey(key) : -1;
     if (index < 0) {
       await audit.record({ actor: 'anonymous', action: 'konnect.authenticate', outcome: 'failure', requestId: ctx.state.requestId, detail: key ? 'wrong X-API-KEY' : 'missing X-API-KEY' });
       throw new ApiError('unauthorized', 'a valid X-API-KEY header is required', 401);
     }
-    ctx.state.actor = `konnect:key#${index + 1}`;
+    setActor(ctx, `konnect:key#${index + 1}`);
     await next();
-  });
+  };
+  // Every route below carries the X-API-KEY guard in its own stack.
+  const bridge = guardedRoutes(router, authenticate);
 
   const record = (ctx: Context, action: AuditAction, clientId: string) =>
-    audit.record({ actor: String(ctx.state.actor), action, outcome: 'success', clientId, requestId: ctx.state.requestId });
+    audit.record({ actor: actorOf(ctx), action, outcome: 'success', clientId, requestId: ctx.state.requestId });
 
   async function jsonBody(ctx: Context): Promise<unknown> {
     const body = await readJsonBody(ctx);
@@ -63,7 +68,8 @@ export function konnectRoutes({ config, registrar, policy, resourceServers, audi
     return client;
   }
 
-  router.post('/', async (ctx) => {
+  // Konnect calls the base URL with or without a trailing slash.
+  const createApplication = async (ctx: Context) => {
     const payload = parseKonnectBody<ApplicationPayload>(APPLICATION_PAYLOAD_SCHEMA, await jsonBody(ctx));
     const registered = await registrar.register(applicationMetadata(payload), registrant);
     await record(ctx, 'client.create', registered.clientId);
@@ -74,23 +80,25 @@ export function konnectRoutes({ config, registrar, policy, resourceServers, audi
       client_id_issued_at: isoTime(registered.clientIdIssuedAt),
       ...(registered.clientSecretExpiresAt > 0 ? { client_secret_expires_at: isoTime(registered.clientSecretExpiresAt) } : {}),
     };
-  });
+  };
+  bridge.post(prefix, createApplication);
+  bridge.post(`${prefix}/`, createApplication);
 
-  router.delete('/:clientId', async (ctx) => {
+  bridge.delete(`${prefix}/:clientId`, async (ctx) => {
     const client = await ownClient(ctx);
     await registrar.delete(client.clientId);
     await record(ctx, 'client.delete', client.clientId);
     ctx.status = 204;
   });
 
-  router.post('/:clientId/new-secret', async (ctx) => {
+  bridge.post(`${prefix}/:clientId/new-secret`, async (ctx) => {
     const client = await ownClient(ctx);
     const { clientSecret } = await registrar.rotateSecret(client, 0);
     await record(ctx, 'client.secret.rotate', client.clientId);
     ctx.body = { client_id: client.clientId, client_secret: clientSecret };
   });
 
-  router.post('/:clientId/event-hook', async (ctx) => {
+  bridge.post(`${prefix}/:clientId/event-hook`, async (ctx) => {
     const client = await ownClient(ctx);
     const event = parseKonnectBody<EventHook>(EVENT_HOOK_SCHEMA, await jsonBody(ctx));
     const owner = (client.metadata.profile as { konnect?: { organization_id?: unknown } } | undefined)?.konnect?.organization_id;

@@ -2,6 +2,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 
 import type { SecretBox, SecretHasher } from '../secrets/index.js';
 import type { ClientStore, JsonObject, ModelStore, StoredModelRecord } from '../storage/index.js';
+import { forProvider } from './store-errors.js';
 
 const CLIENT_MODEL = 'Client';
 
@@ -22,7 +23,19 @@ export interface AdapterDependencies {
  * interactions, device codes) cannot recompute it, so theirs is kept encrypted.
  */
 export function createAdapterFactory(dependencies: AdapterDependencies): AdapterFactory {
-  return (model) => (model === CLIENT_MODEL ? new ClientAdapter(dependencies) : new ModelAdapter(model, dependencies));
+  return (model) => translatingStoreErrors(model === CLIENT_MODEL ? new ClientAdapter(dependencies) : new ModelAdapter(model, dependencies));
+}
+
+const ADAPTER_METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
+
+/** Every adapter call answers a store outage as oidc-provider renders 503 temporarily_unavailable. */
+function translatingStoreErrors(adapter: Adapter): Adapter {
+  const translated = {} as Record<(typeof ADAPTER_METHODS)[number], unknown>;
+  for (const method of ADAPTER_METHODS) {
+    const call = adapter[method] as (...args: unknown[]) => Promise<unknown>;
+    translated[method] = (...args: unknown[]) => forProvider(() => call.apply(adapter, args));
+  }
+  return translated as unknown as Adapter;
 }
 
 function storedPayload(id: string, payload: AdapterPayload, box: SecretBox): JsonObject {

@@ -11,6 +11,7 @@ import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-met
 import { compareHashedClientSecrets } from './client-secrets.js';
 import { invalidClientStatus } from './invalid-client-status.js';
 import { createErrorRenderer } from './render-error.js';
+import { providerErrors } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { structuredTokenSupport } from './structured-tokens.js';
 import { createExtraTokenClaims } from './token-claims.js';
@@ -74,8 +75,12 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
   const clientExists = async (clientId: string) => (await clients.find(clientId)) !== undefined;
+  provider.use(providerErrors as unknown as Parameters<Provider['use']>[0]);
   provider.use(invalidClientStatus as unknown as Parameters<Provider['use']>[0]);
-  provider.use(structuredTokenSupport({ verifier, revocations: store.revocations, clientExists }) as unknown as Parameters<Provider['use']>[0]);
+  const structured = structuredTokenSupport({ verifier, revocations: store.revocations, clientExists });
+  provider.use(structured.middleware as unknown as Parameters<Provider['use']>[0]);
+  provider.on('introspection.error', structured.onEndpointError as never);
+  provider.on('revocation.error', structured.onEndpointError as never);
   return provider;
 }
 

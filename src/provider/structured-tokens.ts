@@ -25,6 +25,8 @@ export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented t
  */
 export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
   const { verifier, revocations, clientExists } = dependencies;
+  /** Requests whose token oidc-provider refused as structured (its unsupported_token_type error), whatever body it rendered. */
+  const refusedAsStructured = new WeakSet<object>();
 
   async function introspect(token: string): Promise<Record<string, unknown>> {
     const payload = await verifier.active(token);
@@ -40,30 +42,41 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
     return true;
   }
 
-  return async function structuredTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+  /** oidc-provider's introspection.error and revocation.error events. */
+  function onEndpointError(ctx: KoaContextWithOIDC, error: { error?: string }): void {
+    if (error.error === 'unsupported_token_type') refusedAsStructured.add(ctx);
+  }
+
+  async function structuredTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
     await next();
     const route = ctx.oidc?.route;
     if (route !== 'introspection' && route !== 'revocation') return;
 
-    const body = ctx.body as Record<string, unknown> | undefined;
     const client = ctx.oidc.client;
     const token = ctx.oidc.params?.token;
 
-    if (ctx.status === 400 && body?.error === 'unsupported_token_type' && client && typeof token === 'string') {
+    if (refusedAsStructured.has(ctx) && client && typeof token === 'string') {
+      // Whatever oidc-provider rendered for its refusal (JSON or an HTML page) is replaced.
+      ctx.remove('Content-Type');
       if (route === 'introspection') {
         ctx.status = 200;
+        ctx.type = 'json';
         ctx.body = await introspect(token);
       } else if (await revoke(token, client.clientId)) {
         ctx.status = 200;
         ctx.body = '';
       } else {
+        ctx.type = 'json';
         ctx.body = { error: 'invalid_request', error_description: FOREIGN_TOKEN };
       }
       return;
     }
 
+    const body = ctx.body as Record<string, unknown> | undefined;
     if (route === 'introspection' && ctx.status === 200 && body?.active === true && !(await clientExists(String(body.client_id)))) {
       ctx.body = INACTIVE;
     }
-  };
+  }
+
+  return { middleware: structuredTokens, onEndpointError };
 }

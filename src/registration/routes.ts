@@ -1,11 +1,14 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type Router from '@koa/router';
+import type { Context, Next } from 'koa';
 
 import type { AuditAction, AuditTrail } from '../audit/index.js';
 import type { RegistrationMode } from '../configuration/index.js';
+import { actorOf, setActor } from '../http/actor.js';
 import { apiErrors } from '../http/api-error.js';
+import { rateLimitKey } from '../http/client-address.js';
 import { bearerToken, readJsonBody } from '../http/json-body.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
+import { createRouter, guardedRoutes } from '../http/routing.js';
 import type { InitialAccessTokens, RegistrationAccessTokens } from './access-tokens.js';
 import type { ClientRegistrar, Registrant } from './client-registrar.js';
 import {
@@ -13,6 +16,7 @@ import {
 } from './errors.js';
 import type { RegistrationPolicy } from './policy.js';
 import { clientInformation, fromRecord, REGISTRATION_PATH } from './presenter.js';
+import type { ClientRecord } from '../storage/index.js';
 
 export interface RegistrationRouteDependencies {
   issuer: string;
@@ -41,7 +45,7 @@ async function jsonBody(ctx: Context): Promise<unknown> {
 /** RFC 7591 registration and RFC 7592 management at /reg and /reg/:clientId. */
 export function registrationRoutes(dependencies: RegistrationRouteDependencies): Router {
   const { issuer, mode, registrar, initialAccessTokens, registrationAccessTokens, audit } = dependencies;
-  const router = new Router({ prefix: REGISTRATION_PATH });
+  const router = createRouter();
   const record = (ctx: Context, action: AuditAction, actor: string, outcome: 'success' | 'failure', clientId?: string, detail?: string) =>
     audit.record({ actor, action, outcome, clientId, requestId: ctx.state.requestId, detail });
   router.use(async (ctx, next) => {
@@ -50,20 +54,26 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
     await apiErrors(ctx, next);
   });
 
-  /** Who registers, or a 401/403/429 before anything is read or created. */
-  async function admitRegistrant(ctx: Context): Promise<{ registrant: Registrant; release: () => Promise<void> }> {
+  /**
+   * The guard of POST /reg: who registers (ctx.state.registrant), or a 401/403/429 before
+   * anything is read or created.
+   */
+  async function admitRegistrant(ctx: Context, next: Next): Promise<void> {
     if (mode === 'admin_only') {
       throw new RegistrationError('access_denied', 'clients are registered through the admin API only', 403);
     }
     const token = bearerToken(ctx);
     if (token === undefined && mode === 'open') {
-      const decision = dependencies.rateLimiter.take(ctx.ip);
+      const decision = dependencies.rateLimiter.take(rateLimitKey(String(ctx.state.clientAddress ?? ctx.ip)));
       if (!decision.allowed) {
         throw new RegistrationError('too_many_requests', 'too many registrations from this address; retry later', 429, {
           'Retry-After': String(decision.retryAfterSeconds),
         });
       }
-      return { registrant: { kind: 'self', policy: dependencies.policies.get(dependencies.openPolicy)! }, release: async () => {} };
+      ctx.state.registrant = { kind: 'self', policy: dependencies.policies.get(dependencies.openPolicy)! } satisfies Registrant;
+      setActor(ctx, 'registration:open');
+      await next();
+      return;
     }
     const iat = token === undefined ? undefined : await initialAccessTokens.find(token);
     const policy = iat && dependencies.policies.get(iat.policies[0]!);
@@ -71,30 +81,19 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
       await record(ctx, 'registration.authenticate', 'anonymous', 'failure', undefined, token === undefined ? 'missing initial access token' : 'invalid initial access token');
       throw invalidInitialAccessToken();
     }
-    return {
-      registrant: { kind: 'self', policy, initialAccessTokenId: iat.id },
-      release: () => initialAccessTokens.release(iat),
-    };
-  }
-
-  router.post('/', async (ctx) => {
-    const { registrant, release } = await admitRegistrant(ctx);
+    ctx.state.registrant = { kind: 'self', policy, initialAccessTokenId: iat.id } satisfies Registrant;
+    setActor(ctx, `registration:${iat.id}`);
     try {
-      const registered = await registrar.register(await jsonBody(ctx), registrant);
-      const actor = registrant.initialAccessTokenId === undefined ? 'registration:open' : `registration:${registrant.initialAccessTokenId}`;
-      await record(ctx, 'client.create', actor, 'success', registered.clientId);
-      noStore(ctx);
-      ctx.status = 201;
-      ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
+      await next();
     } catch (error) {
       // A refused registration does not use up the initial access token.
-      await release();
+      await initialAccessTokens.release(iat);
       throw error;
     }
-  });
+  }
 
-  /** The client a registration access token manages, or the one 401 for every failure. */
-  async function authorizedClient(ctx: Context) {
+  /** The guard of /reg/:clientId: the client its registration access token manages, or the one 401 for every failure. */
+  async function authorizeManagement(ctx: Context, next: Next): Promise<void> {
     const clientId = ctx.params.clientId ?? '';
     const token = bearerToken(ctx);
     const client = token !== undefined && (await registrationAccessTokens.isValidFor(token, clientId)) ? await registrar.find(clientId) : undefined;
@@ -102,17 +101,32 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
       await record(ctx, 'registration.authenticate', 'anonymous', 'failure', undefined, 'invalid registration access token');
       throw invalidRegistrationAccessToken();
     }
-    return { client, token };
+    ctx.state.managed = { client, token };
+    setActor(ctx, `client:${client.clientId}`);
+    await next();
   }
 
-  router.get('/:clientId', async (ctx) => {
-    const { client, token } = await authorizedClient(ctx);
+  const registration = guardedRoutes(router, admitRegistrant);
+  const management = guardedRoutes(router, authorizeManagement);
+  const managed = (ctx: Context) => ctx.state.managed as { client: ClientRecord; token: string };
+
+  registration.post(REGISTRATION_PATH, async (ctx) => {
+    const registrant = ctx.state.registrant as Registrant;
+    const registered = await registrar.register(await jsonBody(ctx), registrant);
+    await record(ctx, 'client.create', actorOf(ctx), 'success', registered.clientId);
+    noStore(ctx);
+    ctx.status = 201;
+    ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
+  });
+
+  management.get(`${REGISTRATION_PATH}/:clientId`, async (ctx) => {
+    const { client, token } = managed(ctx);
     noStore(ctx);
     ctx.body = clientInformation(fromRecord(client), { issuer, registrationAccessToken: token });
   });
 
-  router.put('/:clientId', async (ctx) => {
-    const { client, token } = await authorizedClient(ctx);
+  management.put(`${REGISTRATION_PATH}/:clientId`, async (ctx) => {
+    const { client, token } = managed(ctx);
     const policyName = String(client.attributes.policy ?? dependencies.openPolicy);
     const policy = dependencies.policies.get(policyName) ?? dependencies.policies.get(dependencies.openPolicy)!;
     const updated = await registrar.replace(client, await jsonBody(ctx), { kind: 'self', policy });
@@ -121,15 +135,15 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
       registrationAccessToken = await registrationAccessTokens.issue(client.clientId);
       await registrationAccessTokens.revoke(token);
     }
-    await record(ctx, 'client.update', `client:${client.clientId}`, 'success', client.clientId);
+    await record(ctx, 'client.update', actorOf(ctx), 'success', client.clientId);
     noStore(ctx);
     ctx.body = clientInformation(updated, { issuer, registrationAccessToken });
   });
 
-  router.delete('/:clientId', async (ctx) => {
-    const { client } = await authorizedClient(ctx);
+  management.delete(`${REGISTRATION_PATH}/:clientId`, async (ctx) => {
+    const { client } = managed(ctx);
     await registrar.delete(client.clientId);
-    await record(ctx, 'client.delete', `client:${client.clientId}`, 'success', client.clientId);
+    await record(ctx, 'client.delete', actorOf(ctx), 'success', client.clientId);
     ctx.status = 204;
   });
 

@@ -6,6 +6,7 @@ import type { Store } from './port.js';
 export type * from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
+export { DuplicateClientError, StoreUnavailableError } from './errors.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** MongoDB when mongodbUri is configured, the embedded SQLite store under dataDir otherwise. */

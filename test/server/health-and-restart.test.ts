@@ -43,7 +43,7 @@ test('GET /healthz answers 503 when the store is unreachable (sqlite)', async ()
   try {
     await server.store.close();
     const response = await request(server.url).get('/healthz').expect(503);
-    expect(response.body).toEqual({ status: 'unavailable' });
+    expect(response.body).toEqual({ status: 'unavailable', store: 'cannot take writes' });
   } finally {
     await server.destroy();
   }

@@ -1,0 +1,20 @@
+/**
+ * The store cannot serve right now (unreachable, frozen, locked, out of space): the request it
+ * was serving answers 503 temporarily_unavailable, never 500 and never after a long wait.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A client id that is already registered (a create raced another, or an admin chose a taken id). */
+export class DuplicateClientError extends Error {
+  override name = 'DuplicateClientError';
+
+  constructor(readonly clientId: string) {
+    super(`client ${clientId} already exists`);
+  }
+}
