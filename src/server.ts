@@ -97,12 +97,13 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
 
   const { registration } = configuration;
   const policies = resolvePolicies(configuration);
-  const registrationAccessTokens = new RegistrationAccessTokens(store.models, hasher);
+  const registrationAccessTokens = new RegistrationAccessTokens(store.models, store.registrations, hasher);
   const initialAccessTokens = new InitialAccessTokens(store.initialAccessTokens, hasher, now);
   await initialAccessTokens.seed(registration.initialAccessTokens, (policy) => policies.get(policy)?.maxClientsPerToken);
   const registrar = new ClientRegistrar({
     clients,
     models: store.models,
+    registrations: store.registrations,
     hasher,
     registrationAccessTokens,
     softwareStatements: new SoftwareStatements(registration.softwareStatements.trustedIssuers),

@@ -99,7 +99,11 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         parameters: [clientIdParameter],
         post: {
           summary: 'Issue a new registration access token (the old ones stop working)',
-          responses: { 200: json(ref('RegistrationAccessTokenResponse'), 'The new token (shown once).'), ...NOT_FOUND, ...UNAUTHORIZED },
+          responses: {
+            200: json(ref('RegistrationAccessTokenResponse'), 'The new token (shown once).'),
+            409: error('Self-management (RFC 7592) is off for this client.'),
+            ...NOT_FOUND, ...UNAUTHORIZED,
+          },
         },
       },
       '/initial-access-tokens': {

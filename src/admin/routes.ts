@@ -9,8 +9,8 @@ import { ApiError, apiErrors } from '../http/api-error.js';
 import { readJsonBody } from '../http/json-body.js';
 import { createRouter, guardedRoutes } from '../http/routing.js';
 import {
-  clientInformation, fromRecord, type ClientRegistrar, type InitialAccessTokens, type RegistrationAccessTokens,
-  type RegistrationPolicy, registrationClientUri,
+  clientInformation, fromRecord, selfManagementAllowed, softwareIdVerified, type ClientRegistrar, type InitialAccessTokens,
+  type RegistrationAccessTokens, type RegistrationPolicy, registrationClientUri,
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
 import { ADMIN_PATH } from './admin-resource.js';
@@ -98,7 +98,16 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     return client;
   }
 
-  const clientView = (client: ClientRecord) => clientInformation(fromRecord(client), { issuer, registrationAccessToken: undefined });
+  const clientView = (client: ClientRecord) => ({
+    ...clientInformation(fromRecord(client), { issuer, registrationAccessToken: undefined }),
+    self_management: selfManagementAllowed(client),
+    ...(client.metadata.software_id === undefined ? {} : { software_id_verified: softwareIdVerified(client) }),
+  });
+  /** Credentials are shown once, in the response that created them. */
+  const credentials = (registered: { clientSecret?: string | undefined; registrationAccessToken?: string | undefined }) => ({
+    ...(registered.clientSecret ? { client_secret: registered.clientSecret } : {}),
+    ...(registered.registrationAccessToken ? { registration_access_token: registered.registrationAccessToken } : {}),
+  });
   /** A secret the update had to generate is shown once, like at creation. */
   const updatedView = async (clientId: string, newSecret: string | undefined) => ({
     ...clientView((await registrar.find(clientId))!),
@@ -106,10 +115,9 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.post(`${ADMIN_PATH}/clients`, async (ctx) => {
-    const registered = await registrar.register(await jsonBody(ctx), adminRegistrant);
-    await record(ctx, 'client.create', registered.clientId);
+    const registered = await registrar.register(await jsonBody(ctx), adminRegistrant, { actor: actorOf(ctx), requestId: ctx.state.requestId });
     ctx.status = 201;
-    ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
+    ctx.body = { ...clientView((await registrar.find(registered.clientId))!), ...credentials(registered) };
   });
 
   admin.get(`${ADMIN_PATH}/clients`, async (ctx) => {
@@ -153,6 +161,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     const current = { ...clientView(client) } as Record<string, unknown>;
     delete current.registration_client_uri;
     delete current.client_id_issued_at;
+    delete current.software_id_verified;
     const updated = await registrar.replace(client, applyMergePatch(current, patch), adminRegistrant);
     await record(ctx, 'client.update', client.clientId);
     ctx.body = await updatedView(client.clientId, updated.clientSecret);
@@ -175,6 +184,9 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
 
   admin.post(`${ADMIN_PATH}/clients/:clientId/registration-access-token`, async (ctx) => {
     const client = await existingClient(ctx);
+    if (!selfManagementAllowed(client)) {
+      throw new ApiError('invalid_request', 'self-management (RFC 7592) is off for this client; set self_management to true first', 409);
+    }
     const token = await dependencies.registrationAccessTokens.reissue(client.clientId);
     await record(ctx, 'client.registration_access_token.reissue', client.clientId);
     ctx.body = {

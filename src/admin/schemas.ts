@@ -22,13 +22,14 @@ export const ERROR_SCHEMA = {
 /** Registered metadata as the admin API shows it: no secret. */
 export const CLIENT_SCHEMA = {
   type: 'object',
-  required: ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri'],
+  required: ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri', 'self_management'],
   properties: {
     ...CLIENT_METADATA_PROPERTIES,
     ...ADMIN_CLIENT_PROPERTIES,
     client_id_issued_at: epochSeconds,
     default_resource: { type: 'string' },
     registration_client_uri: { type: 'string', format: 'uri' },
+    software_id_verified: { type: 'boolean', description: 'Present with software_id: whether it came from a verified software statement or an administrator (only a verified one reaches tokens).' },
   },
   not: { anyOf: [{ required: ['client_secret'] }, { required: ['registration_access_token'] }] },
   additionalProperties: true,
@@ -37,11 +38,11 @@ export const CLIENT_SCHEMA = {
 /** What creation answers: the client with its credentials, shown once. */
 export const CLIENT_WITH_CREDENTIALS_SCHEMA = {
   type: 'object',
-  required: ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'],
+  required: ['client_id', 'client_id_issued_at', 'client_secret_expires_at', 'registration_client_uri', 'self_management'],
   properties: {
     ...CLIENT_SCHEMA.properties,
     client_secret: { type: 'string' },
-    registration_access_token: { type: 'string' },
+    registration_access_token: { type: 'string', description: 'Present unless self_management is false.' },
   },
   additionalProperties: true,
 } as const;

@@ -71,8 +71,7 @@ export function konnectRoutes({ config, registrar, policy, resourceServers, audi
   // Konnect calls the base URL with or without a trailing slash.
   const createApplication = async (ctx: Context) => {
     const payload = parseKonnectBody<ApplicationPayload>(APPLICATION_PAYLOAD_SCHEMA, await jsonBody(ctx));
-    const registered = await registrar.register(applicationMetadata(payload), registrant);
-    await record(ctx, 'client.create', registered.clientId);
+    const registered = await registrar.register(applicationMetadata(payload), registrant, { actor: actorOf(ctx), requestId: ctx.state.requestId });
     ctx.status = 201;
     ctx.body = {
       client_id: registered.clientId,

@@ -2,6 +2,7 @@ import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 
 import type { SecretBox, SecretHasher } from '../secrets/index.js';
 import type { ClientStore, JsonObject, ModelStore, StoredModelRecord } from '../storage/index.js';
+import { softwareIdVerified } from '../registration/attributes.js';
 import { forProvider } from './store-errors.js';
 
 const CLIENT_MODEL = 'Client';
@@ -126,7 +127,11 @@ class ClientAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const record = await this.dependencies.clients.find(id);
-    return record?.metadata as AdapterPayload | undefined;
+    if (!record) return undefined;
+    // A software_id nobody vouched for stays out of what tokens and claim expressions see.
+    if (record.metadata.software_id === undefined || softwareIdVerified(record)) return record.metadata as AdapterPayload;
+    const { software_id: _unverified, ...metadata } = record.metadata;
+    return metadata as AdapterPayload;
   }
 
   async destroy(id: string): Promise<void> {

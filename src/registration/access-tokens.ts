@@ -2,44 +2,54 @@ import { randomBytes } from 'node:crypto';
 
 import type { InitialAccessTokenConfig } from '../configuration/index.js';
 import type { SecretHasher } from '../secrets/index.js';
-import type { InitialAccessTokenRecord, InitialAccessTokenStore, ModelStore } from '../storage/index.js';
+import { REGISTRATION_ACCESS_TOKEN_MODEL, type InitialAccessTokenRecord, type InitialAccessTokenStore, type ModelStore, type RegistrationStore } from '../storage/index.js';
 
 /** 256 bits, base64url: the shape of every credential the server generates. */
 export const generateSecret = (): string => randomBytes(32).toString('base64url');
-
-const REGISTRATION_ACCESS_TOKEN = 'RegistrationAccessToken';
 
 /** RFC 7592 registration access tokens, stored under a hash of their value. */
 export class RegistrationAccessTokens {
   constructor(
     private readonly models: ModelStore,
+    private readonly registrations: RegistrationStore,
     private readonly hasher: SecretHasher,
-    private readonly generate: () => string = generateSecret,
+    private readonly generateValue: () => string = generateSecret,
   ) {}
 
+  /** A new token and the key it is stored under (the caller stores it, with its client). */
+  generate(): { token: string; key: string } {
+    const token = this.generateValue();
+    return { token, key: this.hasher.hash(token) };
+  }
+
   async issue(clientId: string): Promise<string> {
-    const token = this.generate();
-    await this.models.upsert(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token), {
-      payload: { clientId },
-      expiresAt: undefined,
-      clientId,
-    });
+    const { token, key } = this.generate();
+    await this.models.upsert(REGISTRATION_ACCESS_TOKEN_MODEL, key, { payload: { clientId }, expiresAt: undefined, clientId });
     return token;
   }
 
   /** True when the token was issued for this client (and the client has not been deleted since). */
   async isValidFor(token: string, clientId: string): Promise<boolean> {
-    const record = await this.models.find(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token));
+    const record = await this.models.find(REGISTRATION_ACCESS_TOKEN_MODEL, this.hasher.hash(token));
     return record?.clientId === clientId;
   }
 
-  async revoke(token: string): Promise<void> {
-    await this.models.destroy(REGISTRATION_ACCESS_TOKEN, this.hasher.hash(token));
+  /**
+   * Replaces the token with a new one, atomically: of concurrent rotations of one token exactly
+   * one gets the new token, the others undefined.
+   */
+  async rotate(clientId: string, token: string): Promise<string | undefined> {
+    const next = this.generate();
+    return (await this.registrations.rotateAccessToken(clientId, this.hasher.hash(token), next.key)) ? next.token : undefined;
+  }
+
+  async revokeAll(clientId: string): Promise<void> {
+    await this.models.destroyByClientId(clientId, REGISTRATION_ACCESS_TOKEN_MODEL);
   }
 
   /** Revokes every registration access token of the client and issues a new one. */
   async reissue(clientId: string): Promise<string> {
-    await this.models.destroyByClientId(clientId, REGISTRATION_ACCESS_TOKEN);
+    await this.revokeAll(clientId);
     return this.issue(clientId);
   }
 }

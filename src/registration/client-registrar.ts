@@ -1,10 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { SecretHasher } from '../secrets/index.js';
-import type { ClientListQuery, ClientRecord, ClientStore, JsonObject, ModelStore } from '../storage/index.js';
+import {
+  DuplicateClientError, type ClientListQuery, type ClientRecord, type ClientStore, type JsonObject, type ModelStore, type RegistrationStore,
+} from '../storage/index.js';
 import { generateSecret, type RegistrationAccessTokens } from './access-tokens.js';
+import { attributesOf, ceilingOf, toStoredAttributes, type ClientAttributes } from './attributes.js';
 import { invalidClientMetadata, RegistrationError } from './errors.js';
-import { parseClientMetadata, SERVER_ASSIGNED, type ClientMetadata } from './metadata-schema.js';
+import { ADMIN_CLIENT_PROPERTIES, parseClientMetadata, SERVER_ASSIGNED, type ClientMetadata } from './metadata-schema.js';
 import { applyPolicy, type RegistrationPolicy } from './policy.js';
 import type { SoftwareStatements } from './software-statement.js';
 
@@ -14,6 +17,7 @@ export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
 export interface RegistrarDependencies {
   clients: ClientStore;
   models: ModelStore;
+  registrations: RegistrationStore;
   hasher: SecretHasher;
   registrationAccessTokens: RegistrationAccessTokens;
   softwareStatements: SoftwareStatements;
@@ -46,6 +50,20 @@ export interface RegisteredClient {
   registrationAccessToken?: string | undefined;
 }
 
+/** Who caused a change, for the audit trail. */
+export interface ChangeContext {
+  actor: string;
+  requestId?: string | undefined;
+}
+
+/** A validated replacement, written only when committed (after, say, a registration access token rotation was won). */
+export interface PreparedReplacement {
+  commit(): Promise<RegisteredClient>;
+}
+
+/** Admin-only fields a self-service update keeps as they are, whatever it sends. */
+const ADMINISTERED_FIELDS = Object.keys(ADMIN_CLIENT_PROPERTIES).filter((field) => !['client_id', 'client_secret_expires_at', 'self_management'].includes(field));
+
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
@@ -64,6 +82,14 @@ export function generateClientId(): string {
 }
 
 const SECRETLESS_METHODS = new Set(['private_key_jwt', 'none']);
+
+interface EffectiveMetadata {
+  metadata: ClientMetadata;
+  clientId?: string;
+  clientSecretExpiresAt?: number;
+  selfManagement?: boolean;
+  softwareIdVerified: boolean;
+}
 /** Stands in for a kept (hashed) secret when the metadata is validated: only its presence matters. */
 const KEPT_SECRET_STAND_IN = 'kept-secret-stand-in-0123456789abcdef';
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
@@ -90,27 +116,47 @@ export class ClientRegistrar {
     this.#generateClientId = dependencies.generateClientId ?? generateClientId;
   }
 
-  async register(body: unknown, registrant: Registrant): Promise<RegisteredClient> {
-    const { metadata, clientId: chosenId, clientSecretExpiresAt = 0 } = await this.#effectiveMetadata(body, registrant);
+  /**
+   * Creates a client, its registration access token (unless self-management is off) and its
+   * client.create audit event, all or nothing.
+   */
+  async register(body: unknown, registrant: Registrant, context: ChangeContext): Promise<RegisteredClient> {
+    const effective = await this.#effectiveMetadata(body, registrant);
+    const { metadata, clientId: chosenId, clientSecretExpiresAt = 0 } = effective;
     const now = this.dependencies.now();
     const clientId = chosenId ?? this.#generateClientId();
-    if (chosenId !== undefined && (await this.dependencies.clients.find(chosenId))) {
-      throw invalidClientMetadata('client_id', 'is already registered');
-    }
     const clientSecret = SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method)) ? undefined : generateSecret();
     const issuedAt = epochSeconds(now);
+    const selfManagement = registrant.registrationAccessToken !== false && effective.selfManagement !== false;
 
     await this.#validate(clientId, metadata, clientSecret);
-    await this.dependencies.clients.upsert({
-      clientId,
-      metadata: this.#stored(clientId, metadata, clientSecret, issuedAt, clientSecretExpiresAt),
-      attributes: { policy: registrant.policy.name, source: registrant.source ?? registrant.kind, initialAccessTokenId: registrant.initialAccessTokenId },
-      createdAt: now,
-    });
-    const registrationAccessToken = registrant.registrationAccessToken === false
-      ? undefined
-      : await this.dependencies.registrationAccessTokens.issue(clientId);
-    return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt, clientSecret, registrationAccessToken };
+    const attributes: ClientAttributes = {
+      policy: registrant.kind === 'self' ? registrant.policy.name : undefined,
+      source: registrant.source ?? registrant.kind,
+      initialAccessTokenId: registrant.initialAccessTokenId,
+      selfManagement,
+      ceiling: registrant.kind === 'admin' ? ceilingOf(metadata) : undefined,
+      softwareIdVerified: metadata.software_id === undefined ? undefined : effective.softwareIdVerified,
+    };
+    const registrationAccessToken = selfManagement ? this.dependencies.registrationAccessTokens.generate() : undefined;
+    try {
+      await this.dependencies.registrations.create({
+        client: {
+          clientId,
+          metadata: this.#stored(clientId, metadata, clientSecret, issuedAt, clientSecretExpiresAt),
+          attributes: toStoredAttributes(attributes),
+          createdAt: now,
+        },
+        registrationAccessTokenKey: registrationAccessToken?.key,
+        event: {
+          id: randomUUID(), time: now, actor: context.actor, action: 'client.create', outcome: 'success', clientId, requestId: context.requestId,
+        },
+      });
+    } catch (error) {
+      if (error instanceof DuplicateClientError) throw invalidClientMetadata('client_id', 'is already registered');
+      throw error;
+    }
+    return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt, clientSecret, registrationAccessToken: registrationAccessToken?.token };
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
@@ -124,9 +170,16 @@ export class ClientRegistrar {
   /**
    * RFC 7592 §2.2 full replacement: what the body leaves out is reset to its default; the client
    * keeps its id, its secret (unless it moves between secret and secretless authentication) and
-   * the policy it registered under.
+   * the policy it registered under. A self-service replacement (kind self) is checked against the
+   * policy it is given and keeps every field an administrator set; an administrator's sets what a
+   * later self-service update may ask for.
    */
   async replace(existing: ClientRecord, body: unknown, registrant: Registrant): Promise<RegisteredClient> {
+    return (await this.prepareReplace(existing, body, registrant)).commit();
+  }
+
+  /** Validates a replacement without writing it. */
+  async prepareReplace(existing: ClientRecord, body: unknown, registrant: Registrant): Promise<PreparedReplacement> {
     const requested = body as Record<string, unknown>;
     if (registrant.kind === 'self') {
       for (const field of ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at']) {
@@ -143,8 +196,15 @@ export class ClientRegistrar {
         }
       }
     }
-    const { metadata, clientId: requestedId, clientSecretExpiresAt } = await this.#effectiveMetadata(body, registrant);
+    const effective = await this.#effectiveMetadata(body, registrant);
+    const { metadata, clientId: requestedId, clientSecretExpiresAt } = effective;
     if (requestedId !== undefined && requestedId !== existing.clientId) throw invalidClientMetadata('client_id', 'cannot be changed');
+    if (registrant.kind === 'self') {
+      for (const field of ADMINISTERED_FIELDS) {
+        if (existing.metadata[field] === undefined) delete metadata[field];
+        else metadata[field] = existing.metadata[field];
+      }
+    }
     const needsSecret = !SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method));
     const storedSecret = typeof existing.metadata.client_secret === 'string' ? existing.metadata.client_secret : undefined;
     const newSecret = needsSecret && storedSecret === undefined ? generateSecret() : undefined;
@@ -157,8 +217,21 @@ export class ClientRegistrar {
       stored.client_secret = storedSecret;
       if (existing.metadata.previous_client_secrets !== undefined) stored.previous_client_secrets = existing.metadata.previous_client_secrets;
     }
-    await this.dependencies.clients.upsert({ ...existing, metadata: stored });
-    return { clientId: existing.clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt: secretExpiresAt, clientSecret: newSecret };
+    const previous = attributesOf(existing);
+    const attributes: ClientAttributes = registrant.kind === 'self'
+      ? { ...previous }
+      : { ...previous, ceiling: ceilingOf(metadata), selfManagement: registrant.registrationAccessToken !== false && effective.selfManagement !== false };
+    attributes.softwareIdVerified = metadata.software_id === undefined ? undefined : effective.softwareIdVerified;
+
+    return {
+      commit: async () => {
+        await this.dependencies.clients.upsert({ ...existing, metadata: stored, attributes: toStoredAttributes(attributes) });
+        if (previous.selfManagement !== false && attributes.selfManagement === false) {
+          await this.dependencies.registrationAccessTokens.revokeAll(existing.clientId);
+        }
+        return { clientId: existing.clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt: secretExpiresAt, clientSecret: newSecret };
+      },
+    };
   }
 
   /** Deletes the client and everything issued to it: opaque tokens, registration access tokens. */
@@ -189,15 +262,19 @@ export class ClientRegistrar {
     return { clientSecret, clientSecretExpiresAt: 0 };
   }
 
-  async #effectiveMetadata(body: unknown, registrant: Registrant): Promise<{ metadata: ClientMetadata; clientId?: string; clientSecretExpiresAt?: number }> {
+  async #effectiveMetadata(body: unknown, registrant: Registrant): Promise<EffectiveMetadata> {
     const requested = parseClientMetadata(body, registrant.kind);
     const adminChosen = registrant.kind === 'admin'
       ? {
           clientId: requested.client_id as string | undefined,
           clientSecretExpiresAt: requested.client_secret_expires_at as number | undefined,
+          selfManagement: requested.self_management as boolean | undefined,
         }
       : {};
     for (const field of SERVER_ASSIGNED) delete requested[field];
+    delete requested.self_management;
+    // An administrator vouches for what it sets; a client's own software_id is only a claim.
+    let softwareIdVerified = registrant.kind === 'admin';
 
     const statement = requested.software_statement;
     delete requested.software_statement;
@@ -209,12 +286,15 @@ export class ClientRegistrar {
       const claims = parseClientMetadata(await this.dependencies.softwareStatements.verify(statement));
       for (const field of SERVER_ASSIGNED) delete claims[field];
       Object.assign(requested, claims);
+      if (claims.software_id !== undefined) softwareIdVerified = true;
     }
     const metadata = applyPolicy(requested, registrant.policy);
     return {
       metadata,
+      softwareIdVerified,
       ...(adminChosen.clientId === undefined ? {} : { clientId: adminChosen.clientId }),
       ...(adminChosen.clientSecretExpiresAt === undefined ? {} : { clientSecretExpiresAt: adminChosen.clientSecretExpiresAt }),
+      ...(adminChosen.selfManagement === undefined ? {} : { selfManagement: adminChosen.selfManagement }),
     };
   }
 

@@ -1,4 +1,4 @@
-export { ClientRegistrar, type MetadataValidator, type RegisteredClient, type Registrant } from './client-registrar.js';
+export { ClientRegistrar, type ChangeContext, type MetadataValidator, type RegisteredClient, type Registrant } from './client-registrar.js';
 export { InitialAccessTokens, RegistrationAccessTokens, generateSecret } from './access-tokens.js';
 export { RegistrationError } from './errors.js';
 export {
@@ -8,3 +8,4 @@ export { DEFAULT_POLICY, resolvePolicies, unrestrictedPolicy, type RegistrationP
 export { clientInformation, fromRecord, registrationClientUri, REGISTRATION_PATH } from './presenter.js';
 export { registrationRoutes, type RegistrationRouteDependencies } from './routes.js';
 export { SoftwareStatements } from './software-statement.js';
+export { attributesOf, selfManagementAllowed, softwareIdVerified, type ClientAttributes } from './attributes.js';

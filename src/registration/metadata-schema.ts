@@ -44,6 +44,10 @@ export const ADMIN_CLIENT_PROPERTIES = {
   profile: { type: 'object', description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
   default_resource: { type: 'string', format: 'uri', description: 'Resource server of token requests without a resource parameter.' },
   allowed_resources: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'When set, the only resource servers the client may get tokens for.' },
+  self_management: {
+    type: 'boolean',
+    description: 'Whether the client may read, update and delete its own registration with a registration access token (RFC 7592); default true. An update by the client never grants more than an administrator did.',
+  },
 } as const;
 
 export const ADMIN_CLIENT_METADATA_SCHEMA = {

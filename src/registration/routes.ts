@@ -14,6 +14,7 @@ import type { ClientRegistrar, Registrant } from './client-registrar.js';
 import {
   invalidClientMetadata, invalidInitialAccessToken, invalidRegistrationAccessToken, RegistrationError,
 } from './errors.js';
+import { attributesOf, ceilingPolicy, selfManagementAllowed } from './attributes.js';
 import type { RegistrationPolicy } from './policy.js';
 import { clientInformation, fromRecord, REGISTRATION_PATH } from './presenter.js';
 import type { ClientRecord } from '../storage/index.js';
@@ -97,7 +98,8 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
     const clientId = ctx.params.clientId ?? '';
     const token = bearerToken(ctx);
     const client = token !== undefined && (await registrationAccessTokens.isValidFor(token, clientId)) ? await registrar.find(clientId) : undefined;
-    if (!client || token === undefined) {
+    // A client whose administrator turned self-management off gets the same answer as a bad token.
+    if (!client || token === undefined || !selfManagementAllowed(client)) {
       await record(ctx, 'registration.authenticate', 'anonymous', 'failure', undefined, 'invalid registration access token');
       throw invalidRegistrationAccessToken();
     }
@@ -112,8 +114,7 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
 
   registration.post(REGISTRATION_PATH, async (ctx) => {
     const registrant = ctx.state.registrant as Registrant;
-    const registered = await registrar.register(await jsonBody(ctx), registrant);
-    await record(ctx, 'client.create', actorOf(ctx), 'success', registered.clientId);
+    const registered = await registrar.register(await jsonBody(ctx), registrant, { actor: actorOf(ctx), requestId: ctx.state.requestId });
     noStore(ctx);
     ctx.status = 201;
     ctx.body = clientInformation(registered, { issuer, registrationAccessToken: registered.registrationAccessToken });
@@ -125,17 +126,35 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
     ctx.body = clientInformation(fromRecord(client), { issuer, registrationAccessToken: token });
   });
 
+  /**
+   * What a self-service update is checked against: what an administrator granted the client, or
+   * else the policy it registered under; never another policy in its place.
+   */
+  function selfServicePolicy(client: ClientRecord): RegistrationPolicy {
+    const { ceiling, policy } = attributesOf(client);
+    if (ceiling) return ceilingPolicy(client.clientId, ceiling);
+    const registeredUnder = policy === undefined ? undefined : dependencies.policies.get(policy);
+    if (!registeredUnder) {
+      throw new RegistrationError('access_denied', 'the registration policy this client was registered under no longer exists; an administrator can update it', 403);
+    }
+    return registeredUnder;
+  }
+
   management.put(`${REGISTRATION_PATH}/:clientId`, async (ctx) => {
     const { client, token } = managed(ctx);
-    const policyName = String(client.attributes.policy ?? dependencies.openPolicy);
-    const policy = dependencies.policies.get(policyName) ?? dependencies.policies.get(dependencies.openPolicy)!;
-    const updated = await registrar.replace(client, await jsonBody(ctx), { kind: 'self', policy });
-    let registrationAccessToken = token;
+    const actor = actorOf(ctx);
+    const prepared = await registrar.prepareReplace(client, await jsonBody(ctx), { kind: 'self', policy: selfServicePolicy(client) });
+    let registrationAccessToken: string | undefined = token;
     if (dependencies.rotateRegistrationAccessToken) {
-      registrationAccessToken = await registrationAccessTokens.issue(client.clientId);
-      await registrationAccessTokens.revoke(token);
+      // Of concurrent updates with one token, exactly one wins the rotation and is written.
+      registrationAccessToken = await registrationAccessTokens.rotate(client.clientId, token);
+      if (registrationAccessToken === undefined) {
+        await record(ctx, 'registration.authenticate', 'anonymous', 'failure', client.clientId, 'registration access token already used by a concurrent update');
+        throw invalidRegistrationAccessToken();
+      }
     }
-    await record(ctx, 'client.update', actorOf(ctx), 'success', client.clientId);
+    const updated = await prepared.commit();
+    await record(ctx, 'client.update', actor, 'success', client.clientId);
     noStore(ctx);
     ctx.body = clientInformation(updated, { issuer, registrationAccessToken });
   });

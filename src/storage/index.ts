@@ -4,12 +4,14 @@ import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './port.js';
 
 export type * from './port.js';
+export { REGISTRATION_ACCESS_TOKEN_MODEL } from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
 export { DuplicateClientError, StoreUnavailableError } from './errors.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** MongoDB when mongodbUri is configured, the embedded SQLite store under dataDir otherwise. */
-export async function openStore(configuration: Pick<Configuration, 'mongodbUri' | 'dataDir'>): Promise<Store> {
-  return configuration.mongodbUri ? MongoStore.connect(configuration.mongodbUri) : SqliteStore.open(configuration.dataDir);
+export async function openStore(configuration: Pick<Configuration, 'mongodbUri' | 'dataDir' | 'storeTimeoutSeconds'>): Promise<Store> {
+  const options = { timeoutMs: configuration.storeTimeoutSeconds * 1000 };
+  return configuration.mongodbUri ? MongoStore.connect(configuration.mongodbUri, options) : SqliteStore.open(configuration.dataDir, options);
 }

@@ -115,6 +115,40 @@ export interface AuditQuery {
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
   list(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Retention: deletes events older than the given time; returns how many. */
+  deleteBefore(time: Date): Promise<number>;
+}
+
+/** The model name RFC 7592 registration access tokens are kept under (keyed by a hash of the token). */
+export const REGISTRATION_ACCESS_TOKEN_MODEL = 'RegistrationAccessToken';
+
+export interface NewRegistration {
+  client: ClientRecord;
+  /** The key (hash) of the client's registration access token, when it gets one. */
+  registrationAccessTokenKey?: string | undefined;
+  /** The client.create audit event. */
+  event: AuditEvent;
+}
+
+/**
+ * Creating a client is all or nothing from the caller's point of view: the client, its
+ * registration access token and its audit event are written together, or the client never
+ * becomes visible.
+ */
+export interface RegistrationStore {
+  /** DuplicateClientError when the client id is taken. */
+  create(registration: NewRegistration): Promise<void>;
+  /**
+   * Replaces a client's registration access token, atomically: of concurrent calls with the
+   * same old key, exactly one returns true; the others (and a key no longer valid) false.
+   */
+  rotateAccessToken(clientId: string, oldKey: string, newKey: string): Promise<boolean>;
+  /**
+   * Removes what creations interrupted before completing (a crash, a lost database) left behind,
+   * if they started before the given time, and records each removal in the audit trail; returns
+   * how many.
+   */
+  repair(startedBefore: Date, now: Date): Promise<number>;
 }
 
 export interface StoredSigningKey {
@@ -167,7 +201,8 @@ export interface Store {
   readonly audit: AuditStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
-  /** Throws when the database cannot be reached. */
+  readonly registrations: RegistrationStore;
+  /** Readiness: writes and reads back a probe; throws when the database cannot take writes. */
   ping(): Promise<void>;
   /** Deletes expired records; returns how many. */
   sweepExpired(now: Date): Promise<number>;

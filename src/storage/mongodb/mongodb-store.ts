@@ -1,11 +1,22 @@
+import { randomUUID } from 'node:crypto';
+
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 
-import type {
-  AuditEvent, AuditQuery, AuditStore, ClientListQuery, ClientRecord, ClientStore, ExpiryMode, JsonObject, ModelRecord, ModelStore, RevocationStore,
-  SigningKeyStore, Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
+import { DuplicateClientError } from '../errors.js';
+import { guardStore } from '../guarded-store.js';
+import { safeInitialAccessToken } from '../limits.js';
+import {
+  REGISTRATION_ACCESS_TOKEN_MODEL,
+  type AuditEvent, type AuditQuery, type AuditStore, type ClientListQuery, type ClientRecord, type ClientStore, type ExpiryMode, type JsonObject,
+  type ModelRecord, type ModelStore, type NewRegistration, type RegistrationStore, type RevocationStore, type SigningKeyStore, type Store,
+  type StoredModelRecord, type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore,
 } from '../port.js';
+import { isMongoUnavailable, redactUri } from './mongodb-errors.js';
 
 const DEFAULT_DATABASE = 'dcr_authorization_server';
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** A rotation claims its old registration access token with a marker whose id is unique. */
+const ROTATED_TOKEN_MODEL = 'RegistrationAccessTokenRotated';
 
 interface ModelDocument {
   _id: string;
@@ -23,6 +34,9 @@ interface ClientDocument {
   _id: string;
   metadata: string;
   attributes: string;
+  /** Set while a creation is under way; such a client is invisible until it completes. */
+  pending?: boolean;
+  pendingSince?: Date;
   /** Copies of metadata fields the admin API filters on. */
   clientName: string | null;
   softwareId: string | null;
@@ -107,27 +121,46 @@ export class MongoStore implements Store {
   readonly audit: AuditStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
+  readonly registrations: RegistrationStore;
   readonly #client: MongoClient;
   readonly #db: Db;
   #expiryMode: ExpiryMode = 'sweep';
 
-  /** Connects and creates the indexes (idempotently). */
-  static async connect(uri: string): Promise<MongoStore> {
-    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, ignoreUndefined: true });
-    await client.connect();
-    const store = new MongoStore(client, client.db(databaseName(uri)));
+  /**
+   * Connects and creates the indexes (idempotently). Every later operation completes within
+   * timeoutMs or fails as StoreUnavailableError; a failure here names the URI (without credentials).
+   */
+  static async connect(uri: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<Store> {
+    let client: MongoClient;
     try {
-      await store.#createIndexes();
+      client = new MongoClient(uri, {
+        ignoreUndefined: true,
+        serverSelectionTimeoutMS: timeoutMs,
+        connectTimeoutMS: timeoutMs,
+        // A server that stops answering (frozen, partitioned) fails the operation instead of holding it.
+        socketTimeoutMS: timeoutMs * 2,
+        waitQueueTimeoutMS: timeoutMs,
+      });
     } catch (error) {
-      await client.close();
-      throw error;
+      throw new Error(`invalid MongoDB URI ${redactUri(uri)}: ${(error as Error).message}`, { cause: error });
     }
-    return store;
+    try {
+      await client.connect();
+      const store = new MongoStore(client, client.db(databaseName(uri)), timeoutMs);
+      await store.#createIndexes();
+      return guardStore(store, timeoutMs, isMongoUnavailable);
+    } catch (error) {
+      await closeWithin(client, timeoutMs);
+      throw new Error(`cannot use MongoDB at ${redactUri(uri)}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
-  private constructor(client: MongoClient, db: Db) {
+  readonly #timeoutMs: number;
+
+  private constructor(client: MongoClient, db: Db, timeoutMs: number) {
     this.#client = client;
     this.#db = db;
+    this.#timeoutMs = timeoutMs;
     this.models = new MongoModelStore(db.collection<ModelDocument>('oidc_models'));
     this.clients = new MongoClientStore(db.collection<ClientDocument>('clients'));
     this.initialAccessTokens = new MongoInitialAccessTokenStore(
@@ -137,6 +170,11 @@ export class MongoStore implements Store {
     this.audit = new MongoAuditStore(db.collection<AuditDocument>('audit_events'));
     this.signingKeys = new MongoSigningKeyStore(db.collection<SigningKeyDocument>('signing_keys'));
     this.revocations = new MongoRevocationStore(db.collection<RevokedTokenDocument>('revoked_tokens'));
+    this.registrations = new MongoRegistrationStore(
+      db.collection<ClientDocument>('clients'),
+      db.collection<ModelDocument>('oidc_models'),
+      db.collection<AuditDocument>('audit_events'),
+    );
   }
 
   get expiryMode(): ExpiryMode {
@@ -157,9 +195,11 @@ export class MongoStore implements Store {
     await clients.createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
     await clients.createIndex({ clientName: 1, createdAt: 1, _id: 1 }, { name: 'clientName_createdAt_id' });
     await clients.createIndex({ softwareId: 1, createdAt: 1, _id: 1 }, { name: 'softwareId_createdAt_id' });
+    await clients.createIndex({ pending: 1, pendingSince: 1 }, { name: 'pending_pendingSince' });
     const audit = this.#db.collection<AuditDocument>('audit_events');
     await audit.createIndex({ time: -1, _id: -1 }, { name: 'time_id' });
     await audit.createIndex({ clientId: 1, time: -1, _id: -1 }, { name: 'clientId_time_id' });
+    await audit.createIndex({ action: 1, time: -1, _id: -1 }, { name: 'action_time_id' });
     await this.#db.collection<InitialAccessTokenDocument>('initial_access_tokens').createIndex({ tokenHash: 1 }, { name: 'tokenHash', unique: true });
     await this.#db.collection<InitialAccessTokenUseDocument>('initial_access_token_uses').createIndex({ tokenId: 1, n: 1 }, { name: 'tokenId_n' });
     await this.#db.collection<SigningKeyDocument>('signing_keys').createIndex({ alg: 1, generation: 1 }, { name: 'alg_generation', unique: true });
@@ -178,7 +218,7 @@ export class MongoStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.#db.command({ ping: 1 });
+    await this.#db.collection<{ _id: string; at: Date }>('health_probe').updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true });
   }
 
   async sweepExpired(now: Date): Promise<number> {
@@ -190,7 +230,21 @@ export class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#client.close();
+    await closeWithin(this.#client, this.#timeoutMs);
+  }
+}
+
+/** Closes the client, forcing it when a server that stopped answering would hold the close. */
+async function closeWithin(client: MongoClient, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([client.close().then(() => 'closed' as const, () => 'closed' as const), expired]);
+    if (outcome === 'expired') await client.close(true).catch(() => {});
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -286,12 +340,12 @@ class MongoClientStore implements ClientStore {
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    const document = await this.collection.findOne({ _id: clientId });
+    const document = await this.collection.findOne({ _id: clientId, pending: { $ne: true } });
     return document ? toClient(document) : undefined;
   }
 
   async list({ limit, after, clientName, softwareId }: ClientListQuery): Promise<ClientRecord[]> {
-    const filter: Record<string, unknown> = {};
+    const filter: Record<string, unknown> = { pending: { $ne: true } };
     if (after) filter.$or = [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.clientId } }];
     if (clientName !== undefined) filter.clientName = clientName;
     if (softwareId !== undefined) filter.softwareId = softwareId;
@@ -305,7 +359,7 @@ class MongoClientStore implements ClientStore {
 }
 
 function toInitialAccessToken(document: InitialAccessTokenDocument, uses: number): InitialAccessTokenRecord {
-  return {
+  return safeInitialAccessToken({
     id: document._id,
     tokenHash: document.tokenHash,
     policies: document.policies,
@@ -313,7 +367,7 @@ function toInitialAccessToken(document: InitialAccessTokenDocument, uses: number
     maxUses: document.maxUses ?? undefined,
     uses,
     createdAt: document.createdAt,
-  };
+  });
 }
 
 /**
@@ -383,20 +437,28 @@ class MongoInitialAccessTokenStore implements InitialAccessTokenStore {
   }
 }
 
+function auditDocument(event: AuditEvent): AuditDocument {
+  return {
+    _id: event.id,
+    time: event.time,
+    actor: event.actor,
+    action: event.action,
+    clientId: event.clientId ?? null,
+    requestId: event.requestId ?? null,
+    outcome: event.outcome,
+    detail: event.detail ?? null,
+  };
+}
+
 class MongoAuditStore implements AuditStore {
   constructor(private readonly collection: Collection<AuditDocument>) {}
 
   async append(event: AuditEvent): Promise<void> {
-    await this.collection.insertOne({
-      _id: event.id,
-      time: event.time,
-      actor: event.actor,
-      action: event.action,
-      clientId: event.clientId ?? null,
-      requestId: event.requestId ?? null,
-      outcome: event.outcome,
-      detail: event.detail ?? null,
-    });
+    await this.collection.insertOne(auditDocument(event));
+  }
+
+  async deleteBefore(time: Date): Promise<number> {
+    return (await this.collection.deleteMany({ time: { $lt: time } })).deletedCount;
   }
 
   async list({ limit, before, clientId, action }: AuditQuery): Promise<AuditEvent[]> {
@@ -475,5 +537,94 @@ class MongoRevocationStore implements RevocationStore {
   async isRevoked(jti: string, now: Date): Promise<boolean> {
     const document = await this.collection.findOne({ _id: jti });
     return document !== null && document.expiresAt.getTime() > now.getTime();
+  }
+}
+
+function modelDocument(model: string, key: string, clientId: string, expiresAt: Date | null): ModelDocument {
+  return {
+    _id: modelId(model, key), model, payload: JSON.stringify({ clientId }), expiresAt, consumedAt: null, grantId: null, clientId, uid: null, userCode: null,
+  };
+}
+
+/**
+ * Creation without transactions (FerretDB has none): the client is inserted marked pending and
+ * stays invisible to every read until its registration access token and its audit event are
+ * written and the mark is lifted. A creation that fails part-way is undone at once where the
+ * database still answers, and by repair() where it does not (a crash, a lost connection).
+ */
+class MongoRegistrationStore implements RegistrationStore {
+  constructor(
+    private readonly clients: Collection<ClientDocument>,
+    private readonly models: Collection<ModelDocument>,
+    private readonly audit: Collection<AuditDocument>,
+  ) {}
+
+  async create({ client, registrationAccessTokenKey, event }: NewRegistration): Promise<void> {
+    try {
+      await this.clients.insertOne({
+        _id: client.clientId,
+        metadata: JSON.stringify(client.metadata),
+        attributes: JSON.stringify(client.attributes),
+        clientName: typeof client.metadata.client_name === 'string' ? client.metadata.client_name : null,
+        softwareId: typeof client.metadata.software_id === 'string' ? client.metadata.software_id : null,
+        createdAt: client.createdAt,
+        pending: true,
+        pendingSince: event.time,
+      });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new DuplicateClientError(client.clientId);
+      throw error;
+    }
+    let audited = false;
+    try {
+      if (registrationAccessTokenKey !== undefined) {
+        await this.models.insertOne(modelDocument(REGISTRATION_ACCESS_TOKEN_MODEL, registrationAccessTokenKey, client.clientId, null));
+      }
+      await this.audit.insertOne(auditDocument(event));
+      audited = true;
+      await this.clients.updateOne({ _id: client.clientId }, { $unset: { pending: '', pendingSince: '' } });
+    } catch (error) {
+      await Promise.allSettled([this.#rollBack(client.clientId, audited, event.time)]);
+      throw error;
+    }
+  }
+
+  async #rollBack(clientId: string, audited: boolean, now: Date): Promise<void> {
+    await this.models.deleteMany({ clientId });
+    await this.clients.deleteOne({ _id: clientId, pending: true });
+    if (audited) {
+      await this.audit.insertOne(auditDocument({
+        id: randomUUID(), time: now, actor: 'system:registration', action: 'client.create', outcome: 'failure', clientId,
+        detail: 'the registration did not complete and was rolled back',
+      }));
+    }
+  }
+
+  async rotateAccessToken(clientId: string, oldKey: string, newKey: string): Promise<boolean> {
+    const current = await this.models.findOne({ _id: modelId(REGISTRATION_ACCESS_TOKEN_MODEL, oldKey), clientId });
+    if (!current) return false;
+    try {
+      // Only one of concurrent rotations inserts the marker: unique ids are atomic on every server.
+      await this.models.insertOne(modelDocument(ROTATED_TOKEN_MODEL, oldKey, clientId, new Date(Date.now() + 86_400_000)));
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+    await this.models.insertOne(modelDocument(REGISTRATION_ACCESS_TOKEN_MODEL, newKey, clientId, null));
+    await this.models.deleteOne({ _id: modelId(REGISTRATION_ACCESS_TOKEN_MODEL, oldKey) });
+    return true;
+  }
+
+  async repair(startedBefore: Date, now: Date): Promise<number> {
+    const stale = await this.clients.find({ pending: true, pendingSince: { $lt: startedBefore } }).project<{ _id: string }>({ _id: 1 }).toArray();
+    for (const { _id: clientId } of stale) {
+      await this.models.deleteMany({ clientId });
+      await this.clients.deleteOne({ _id: clientId, pending: true });
+      await this.audit.insertOne(auditDocument({
+        id: randomUUID(), time: now, actor: 'system:repair', action: 'client.create', outcome: 'failure', clientId,
+        detail: 'an interrupted registration was rolled back',
+      }));
+    }
+    return stale.length;
   }
 }

@@ -1,13 +1,20 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
-import type {
-  AuditEvent, AuditQuery, AuditStore, ClientListQuery, ClientRecord, ClientStore, JsonObject, ModelRecord, ModelStore, RevocationStore, SigningKeyStore,
-  Store, StoredModelRecord, StoredSigningKey, InitialAccessTokenRecord, InitialAccessTokenStore,
+import { DuplicateClientError } from '../errors.js';
+import { guardStore } from '../guarded-store.js';
+import { safeInitialAccessToken } from '../limits.js';
+import {
+  REGISTRATION_ACCESS_TOKEN_MODEL,
+  type AuditEvent, type AuditQuery, type AuditStore, type ClientListQuery, type ClientRecord, type ClientStore, type JsonObject, type ModelRecord,
+  type ModelStore, type NewRegistration, type RegistrationStore, type RevocationStore, type SigningKeyStore, type Store, type StoredModelRecord,
+  type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore,
 } from '../port.js';
+import { lockHeldElsewhere, prepareDataDirectory, recordLockHolder } from './data-directory.js';
+import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS oidc_models (
@@ -80,7 +87,15 @@ const SCHEMA = `
     jti TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS health_probe (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL
+  );
 `;
+
+const AUDIT_INSERT = `
+  INSERT INTO audit_events (id, time, actor, action, client_id, request_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
 interface ModelRow {
   key: string;
@@ -110,8 +125,11 @@ function toStoredModel(row: ModelRow): StoredModelRecord {
 }
 
 /**
- * The embedded store: SQLite (node:sqlite) in WAL mode under DATA_DIR. Durable across restarts;
- * safe for one server process. node:sqlite is synchronous, which suits single-row statements.
+ * The embedded store: SQLite (node:sqlite) in WAL mode under DATA_DIR, for one server process.
+ * The process holds an exclusive lock on the database for as long as it runs (a second process
+ * on the same directory stops at once, naming the holder); the directory is 0700, its files 0600.
+ * node:sqlite is synchronous, which suits single-row statements and makes a multi-statement
+ * transaction atomic with respect to every other request.
  */
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
@@ -122,32 +140,62 @@ export class SqliteStore implements Store {
   readonly audit: AuditStore;
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
+  readonly registrations: RegistrationStore;
   readonly #db: DatabaseSync;
+  readonly #releaseLock: () => void;
   readonly #sweeps: StatementSync[];
+  readonly #probe: StatementSync;
 
-  static open(dataDir: string): SqliteStore {
-    mkdirSync(dataDir, { recursive: true });
-    return new SqliteStore(new DatabaseSync(join(dataDir, DATABASE_FILE)));
+  /** Opens (creating) the store under dataDir; every error names the directory. */
+  static open(dataDir: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: { timeoutMs?: number } = {}): Store {
+    const path = join(dataDir, DATABASE_FILE);
+    prepareDataDirectory(dataDir, DATABASE_FILE);
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(path);
+      // Exclusive locking mode: the first write below takes the database lock and keeps it until
+      // the connection closes (or the process dies), and WAL then needs no shared-memory file.
+      db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      db.exec('BEGIN EXCLUSIVE; COMMIT;');
+    } catch (error) {
+      db?.close();
+      if (sqliteErrorCode(error) === 5 /* SQLITE_BUSY */ || sqliteErrorCode(error) === 6 /* SQLITE_LOCKED */) {
+        throw lockHeldElsewhere(dataDir);
+      }
+      throw new Error(`cannot open the embedded store ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    let releaseLock: (() => void) | undefined;
+    try {
+      releaseLock = recordLockHolder(dataDir);
+      db.exec(SCHEMA);
+      prepareDataDirectory(dataDir, DATABASE_FILE);
+      return guardStore(new SqliteStore(db, releaseLock), timeoutMs, isSqliteUnavailable);
+    } catch (error) {
+      db.close();
+      releaseLock?.();
+      throw new Error(`cannot open the embedded store ${path}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
-  private constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync, releaseLock: () => void) {
     this.#db = db;
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-    db.exec(SCHEMA);
+    this.#releaseLock = releaseLock;
     this.models = new SqliteModelStore(db);
     this.clients = new SqliteClientStore(db);
     this.initialAccessTokens = new SqliteInitialAccessTokenStore(db);
     this.audit = new SqliteAuditStore(db);
     this.signingKeys = new SqliteSigningKeyStore(db);
     this.revocations = new SqliteRevocationStore(db);
+    this.registrations = new SqliteRegistrationStore(db);
     this.#sweeps = [
       db.prepare('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?'),
       db.prepare('DELETE FROM revoked_tokens WHERE expires_at <= ?'),
     ];
+    this.#probe = db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at');
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    this.#probe.run(Date.now());
   }
 
   async sweepExpired(now: Date): Promise<number> {
@@ -155,7 +203,22 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    this.#db.close();
+    this.#releaseLock();
+  }
+}
+
+/** Runs statements as one transaction: all of them, or (on any error) none. */
+function transaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
   }
 }
 
@@ -324,7 +387,7 @@ interface InitialAccessTokenRow {
 }
 
 function toInitialAccessToken(row: InitialAccessTokenRow): InitialAccessTokenRecord {
-  return {
+  return safeInitialAccessToken({
     id: row.id,
     tokenHash: row.token_hash,
     policies: JSON.parse(row.policies) as string[],
@@ -332,7 +395,7 @@ function toInitialAccessToken(row: InitialAccessTokenRow): InitialAccessTokenRec
     maxUses: row.max_uses ?? undefined,
     uses: row.uses,
     createdAt: new Date(row.created_at),
-  };
+  });
 }
 
 class SqliteInitialAccessTokenStore implements InitialAccessTokenStore {
@@ -345,16 +408,20 @@ class SqliteInitialAccessTokenStore implements InitialAccessTokenStore {
 
   constructor(db: DatabaseSync) {
     const columns = 'id, token_hash, policies, expires_at, max_uses, uses, created_at';
+    // Integers beyond JavaScript's safe range (possible in stores written before inputs were
+    // bounded) are read clamped: node:sqlite refuses to read them, which would fail the listing.
+    const clamp = (column: string) => `CASE WHEN typeof(${column}) = 'integer' AND ${column} BETWEEN -9007199254740991 AND 9007199254740991 THEN ${column} WHEN ${column} IS NULL THEN NULL ELSE 9007199254740991 END AS ${column}`;
+    const readColumns = `id, token_hash, policies, ${clamp('expires_at')}, ${clamp('max_uses')}, ${clamp('uses')}, ${clamp('created_at')}`;
     this.#put = db.prepare(`
       INSERT INTO initial_access_tokens (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, policies = excluded.policies,
         expires_at = excluded.expires_at, max_uses = excluded.max_uses`);
-    this.#findByHash = db.prepare(`SELECT ${columns} FROM initial_access_tokens WHERE token_hash = ?`);
+    this.#findByHash = db.prepare(`SELECT ${readColumns} FROM initial_access_tokens WHERE token_hash = ?`);
     this.#recordUse = db.prepare(`
       UPDATE initial_access_tokens SET uses = uses + 1
       WHERE id = ? AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)`);
     this.#releaseUse = db.prepare('UPDATE initial_access_tokens SET uses = uses - 1 WHERE id = ? AND uses > 0');
-    this.#list = db.prepare(`SELECT ${columns} FROM initial_access_tokens ORDER BY created_at, id`);
+    this.#list = db.prepare(`SELECT ${readColumns} FROM initial_access_tokens ORDER BY created_at, id`);
     this.#delete = db.prepare('DELETE FROM initial_access_tokens WHERE id = ?');
   }
 
@@ -401,13 +468,14 @@ interface AuditRow {
 class SqliteAuditStore implements AuditStore {
   readonly #append: StatementSync;
   readonly #list: ConditionalSelect;
+  readonly #deleteBefore: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#deleteBefore = db.prepare('DELETE FROM audit_events WHERE time < ?');
     this.#list = new ConditionalSelect(
       db, 'SELECT id, time, actor, action, client_id, request_id, outcome, detail FROM audit_events', 'time DESC, id DESC',
     );
-    this.#append = db.prepare(`
-      INSERT INTO audit_events (id, time, actor, action, client_id, request_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#append = db.prepare(AUDIT_INSERT);
   }
 
   async append(event: AuditEvent): Promise<void> {
@@ -415,6 +483,10 @@ class SqliteAuditStore implements AuditStore {
       event.id, event.time.getTime(), event.actor, event.action, event.clientId ?? null, event.requestId ?? null,
       event.outcome, event.detail ?? null,
     );
+  }
+
+  async deleteBefore(time: Date): Promise<number> {
+    return Number(this.#deleteBefore.run(time.getTime()).changes);
   }
 
   async list({ limit, before, clientId, action }: AuditQuery): Promise<AuditEvent[]> {
@@ -511,5 +583,56 @@ class SqliteRevocationStore implements RevocationStore {
   async isRevoked(jti: string, now: Date): Promise<boolean> {
     const row = this.#find.get(jti) as { expires_at: number } | undefined;
     return row !== undefined && row.expires_at > now.getTime();
+  }
+}
+
+
+
+/** Creation in one transaction: nothing of a registration exists unless all of it does. */
+class SqliteRegistrationStore implements RegistrationStore {
+  readonly #insertClient: StatementSync;
+  readonly #insertToken: StatementSync;
+  readonly #deleteToken: StatementSync;
+  readonly #insertEvent: StatementSync;
+
+  constructor(private readonly db: DatabaseSync) {
+    this.#insertClient = db.prepare(`
+      INSERT INTO clients (client_id, metadata, attributes, client_name, software_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (client_id) DO NOTHING`);
+    this.#insertToken = db.prepare(`
+      INSERT INTO oidc_models (model, key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code)
+      VALUES ('${REGISTRATION_ACCESS_TOKEN_MODEL}', ?, ?, NULL, NULL, NULL, ?, NULL, NULL)`);
+    this.#deleteToken = db.prepare(`DELETE FROM oidc_models WHERE model = '${REGISTRATION_ACCESS_TOKEN_MODEL}' AND key = ? AND client_id = ?`);
+    this.#insertEvent = db.prepare(AUDIT_INSERT);
+  }
+
+  async create({ client, registrationAccessTokenKey, event }: NewRegistration): Promise<void> {
+    transaction(this.db, () => {
+      const { changes } = this.#insertClient.run(
+        client.clientId, JSON.stringify(client.metadata), JSON.stringify(client.attributes),
+        stringOrNull(client.metadata.client_name), stringOrNull(client.metadata.software_id), client.createdAt.getTime(),
+      );
+      if (Number(changes) !== 1) throw new DuplicateClientError(client.clientId);
+      if (registrationAccessTokenKey !== undefined) {
+        this.#insertToken.run(registrationAccessTokenKey, JSON.stringify({ clientId: client.clientId }), client.clientId);
+      }
+      this.#insertEvent.run(
+        event.id, event.time.getTime(), event.actor, event.action, event.clientId ?? null, event.requestId ?? null,
+        event.outcome, event.detail ?? null,
+      );
+    });
+  }
+
+  async rotateAccessToken(clientId: string, oldKey: string, newKey: string): Promise<boolean> {
+    return transaction(this.db, () => {
+      if (Number(this.#deleteToken.run(oldKey, clientId).changes) !== 1) return false;
+      this.#insertToken.run(newKey, JSON.stringify({ clientId }), clientId);
+      return true;
+    });
+  }
+
+  async repair(): Promise<number> {
+    // Creations are single transactions here: an interrupted one left nothing behind.
+    return 0;
   }
 }
