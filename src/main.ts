@@ -1,11 +1,9 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 
 import { ConfigurationError, loadConfiguration } from './configuration/index.js';
 import { createLogger } from './logging/index.js';
 import { createAuthorizationServer } from './server.js';
 import { openStore } from './storage/index.js';
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const configuration = loadConfiguration({ env: process.env });
@@ -25,44 +23,57 @@ async function main(): Promise<void> {
   // Handlers can outlive their connection (a client that hung up); the store closes only once
   // every one of them has finished.
   const handle = server.app.callback();
-  let inFlight = 0;
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
   let drained: (() => void) | undefined;
   const httpServer = createServer((request, response) => {
-    inFlight += 1;
+    // After SIGTERM every response closes its connection: a keep-alive client sends its next
+    // request on a new connection (to another instance), never on one that is about to close.
+    if (stopping) response.setHeader('Connection', 'close');
+    inFlight.add(response);
     void handle(request, response).finally(() => {
-      inFlight -= 1;
-      if (inFlight === 0) drained?.();
+      inFlight.delete(response);
+      if (inFlight.size === 0) drained?.();
     });
   });
+  httpServer.requestTimeout = configuration.http.requestTimeoutSeconds * 1000;
+  httpServer.headersTimeout = configuration.http.headersTimeoutSeconds * 1000;
+  httpServer.keepAliveTimeout = configuration.http.keepAliveTimeoutSeconds * 1000;
   const allHandled = () => new Promise<void>((resolve) => {
-    if (inFlight === 0) resolve();
+    if (inFlight.size === 0) resolve();
     else drained = resolve;
   });
   httpServer.listen(configuration.port, () => {
     logger.info('listening', { port: configuration.port, issuer: configuration.issuer });
   });
 
-  let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
+    logger.info('shutting down', { signal, inFlight: inFlight.size });
     server.stop();
-    // In-flight requests finish; idle keep-alive connections are closed so that close() returns.
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+    const exit = async () => {
+      try {
+        await store.close();
+        logger.info('stopped');
+        process.exit(0);
+      } catch (error) {
+        logger.error('closing the store failed', { error });
+        process.exit(1);
+      }
+    };
+    // No new connections; idle keep-alive connections close now, busy ones right after their
+    // response (Connection: close). Once all are closed and every handler has finished, exit.
     httpServer.close(() => {
-      allHandled().then(() => store.close()).then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error('closing the store failed', { error });
-          process.exit(1);
-        },
-      );
+      void allHandled().then(exit);
     });
     httpServer.closeIdleConnections();
     setTimeout(() => {
-      logger.warn('shutdown grace period over; closing remaining connections');
+      logger.warn('shutdown grace period over; closing remaining connections', { inFlight: inFlight.size });
       httpServer.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS).unref();
+      void exit();
+    }, configuration.http.shutdownGraceSeconds * 1000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -6,6 +6,7 @@ import { adminAuthentication } from './admin/authentication.js';
 import { adminRoutes } from './admin/routes.js';
 import { AuditTrail } from './audit/index.js';
 import { createClaimMapper } from './claims/index.js';
+import { createMaintenance } from './maintenance.js';
 import type { Configuration, SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
@@ -15,7 +16,7 @@ import { createRouter } from './http/routing.js';
 import { KeyRing, type SigningKeySet } from './keys/index.js';
 import { konnectRoutes } from './konnect/index.js';
 import type { Logger } from './logging/index.js';
-import { createAccessTokenVerifier, createProvider, seedStaticClients } from './provider/index.js';
+import { createAccessTokenVerifier, createProvider, issuedUnderCurrentRegistration, seedStaticClients } from './provider/index.js';
 import {
   ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
   unrestrictedPolicy, type ClientMetadata,
@@ -28,8 +29,10 @@ export interface ServerDependencies {
   store: Store;
   logger: Logger;
   now?: () => Date;
-  /** How often expired records are swept when the store has no TTL indexes. */
+  /** How often the store's upkeep runs (expired records, interrupted registrations, audit retention). */
   sweepIntervalMs?: number;
+  /** How old a pending registration must be for the upkeep to roll it back. */
+  repairAfterMs?: number;
 }
 
 export interface AuthorizationServer {
@@ -37,6 +40,8 @@ export interface AuthorizationServer {
   /** The current provider (it is rebuilt when the signing keys change). */
   readonly provider: Provider;
   keyRing: KeyRing;
+  /** Runs the periodic upkeep now (expiry, interrupted registrations, audit retention). */
+  maintain(): Promise<void>;
   /** Stops background work; the caller closes the HTTP server and the store. */
   stop(): void;
 }
@@ -49,7 +54,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const masterSecret = resolveMasterSecret(configuration);
   const box = new SecretBox(masterSecret);
   const hasher = new SecretHasher(masterSecret);
-  const audit = new AuditTrail(store.audit, logger, now);
+  const audit = new AuditTrail(store.audit, logger, now, configuration.audit.failuresPerMinute);
   const clients = new CachedClientStore(
     store.clients,
     store.backend === 'sqlite' ? Number.POSITIVE_INFINITY : configuration.clientCacheSeconds * 1000,
@@ -78,7 +83,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     issuer: configuration.issuer,
     publicKeys: () => ({ keys: keyRing.snapshot().publicJwks }),
     revocations: store.revocations,
-    clientExists: async (clientId) => (await clients.find(clientId)) !== undefined,
+    issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
@@ -162,16 +167,16 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   });
 
   keyRing.start();
-  let sweeper: NodeJS.Timeout | undefined;
-  if (store.expiryMode === 'sweep') {
-    sweeper = setInterval(() => {
-      store.sweepExpired(now()).then(
-        (deleted) => deleted > 0 && logger.debug('expired records swept', { deleted }),
-        (error: unknown) => logger.warn('sweeping expired records failed', { error }),
-      );
-    }, dependencies.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
-    sweeper.unref();
-  }
+  const maintain = createMaintenance({
+    store,
+    audit,
+    logger,
+    now,
+    auditRetentionMs: configuration.audit.retentionDays * 86_400_000,
+    repairAfterMs: dependencies.repairAfterMs ?? Math.max(120_000, 5 * configuration.storeTimeoutSeconds * 1000),
+  });
+  const maintenance = setInterval(() => void maintain(), dependencies.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  maintenance.unref();
 
   return {
     app,
@@ -179,9 +184,10 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
       return provider;
     },
     keyRing,
+    maintain,
     stop: () => {
       keyRing.stop();
-      clearInterval(sweeper);
+      clearInterval(maintenance);
     },
   };
 }

@@ -6,7 +6,7 @@ import type { SigningAlgorithm } from '../configuration/index.js';
 import type { KeyRing, KeyView } from '../keys/index.js';
 import { actorOf } from '../http/actor.js';
 import { ApiError, apiErrors } from '../http/api-error.js';
-import { readJsonBody } from '../http/json-body.js';
+import { hasBody, readJsonBody } from '../http/json-body.js';
 import { createRouter, guardedRoutes } from '../http/routing.js';
 import {
   clientInformation, fromRecord, selfManagementAllowed, softwareIdVerified, type ClientRegistrar, type InitialAccessTokens,
@@ -40,11 +40,12 @@ export interface AdminRouteDependencies {
 const epochSeconds = (date: Date | undefined): number | null => (date === undefined ? null : Math.floor(date.getTime() / 1000));
 const notFound = (what: string) => new ApiError('not_found', `no such ${what}`, 404);
 
-async function jsonBody(ctx: Context, { optional = false } = {}): Promise<unknown> {
-  if (optional && !ctx.request.length && !ctx.get('transfer-encoding')) return {};
-  const body = await readJsonBody(ctx);
-  if (!body.ok) throw new ApiError('invalid_request', `(body): ${body.reason}`);
-  return body.value;
+const invalidRequest = (reason: string) => new ApiError('invalid_request', `(body): ${reason}`);
+
+/** The JSON body; an optional one may be left out entirely (no body: {}). */
+async function jsonBody(ctx: Context, { optional = false, mediaTypes = ['application/json'] } = {}): Promise<unknown> {
+  if (optional && !hasBody(ctx)) return {};
+  return readJsonBody(ctx, invalidRequest, mediaTypes);
 }
 
 function initialAccessTokenView(record: InitialAccessTokenRecord) {
@@ -154,7 +155,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
 
   admin.patch(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
     const client = await existingClient(ctx);
-    const patch = await jsonBody(ctx);
+    const patch = await jsonBody(ctx, { mediaTypes: ['application/merge-patch+json', 'application/json'] });
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
       throw new ApiError('invalid_request', '(body): a JSON Merge Patch must be an object');
     }

@@ -100,9 +100,9 @@ export const REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA = {
 export const INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA = {
   type: 'object',
   properties: {
-    expires_in: { type: 'integer', minimum: 1, description: 'Seconds until the token expires; never when absent.' },
-    max_uses: { type: 'integer', minimum: 1, description: 'Registrations the token allows; unlimited when absent.' },
-    policies: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Registration policies it grants (the first applies); default ["default"].' },
+    expires_in: { type: 'integer', minimum: 1, maximum: 315_360_000, description: 'Seconds until the token expires (at most 10 years); never when absent.' },
+    max_uses: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Registrations the token allows; unlimited when absent.' },
+    policies: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 }, minItems: 1, maxItems: 20, description: 'Registration policies it grants (the first applies); default ["default"].' },
   },
   additionalProperties: false,
 } as const;

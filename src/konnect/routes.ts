@@ -56,10 +56,8 @@ export function konnectRoutes({ config, registrar, policy, resourceServers, audi
   const record = (ctx: Context, action: AuditAction, clientId: string) =>
     audit.record({ actor: actorOf(ctx), action, outcome: 'success', clientId, requestId: ctx.state.requestId });
 
-  async function jsonBody(ctx: Context): Promise<unknown> {
-    const body = await readJsonBody(ctx);
-    if (!body.ok) throw new ApiError('invalid_request', body.reason);
-    return body.value;
+  function jsonBody(ctx: Context): Promise<unknown> {
+    return readJsonBody(ctx, (reason) => new ApiError('invalid_request', reason));
   }
 
   async function ownClient(ctx: Context): Promise<ClientRecord> {

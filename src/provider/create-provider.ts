@@ -14,6 +14,7 @@ import { createErrorRenderer } from './render-error.js';
 import { providerErrors } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { structuredTokenSupport } from './structured-tokens.js';
+import { issuedUnderCurrentRegistration } from './token-liveness.js';
 import { createExtraTokenClaims } from './token-claims.js';
 import { introspectionAllowedPolicy, revocationAllowedPolicy } from './token-policies.js';
 
@@ -74,10 +75,10 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
-  const clientExists = async (clientId: string) => (await clients.find(clientId)) !== undefined;
+
   provider.use(providerErrors as unknown as Parameters<Provider['use']>[0]);
   provider.use(invalidClientStatus as unknown as Parameters<Provider['use']>[0]);
-  const structured = structuredTokenSupport({ verifier, revocations: store.revocations, clientExists });
+  const structured = structuredTokenSupport({ verifier, revocations: store.revocations, issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients) });
   provider.use(structured.middleware as unknown as Parameters<Provider['use']>[0]);
   provider.on('introspection.error', structured.onEndpointError as never);
   provider.on('revocation.error', structured.onEndpointError as never);

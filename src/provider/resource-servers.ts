@@ -8,6 +8,21 @@ type Client = KoaContextWithOIDC['oidc']['client'];
 interface ResourceLimits {
   default_resource?: unknown;
   allowed_resources?: unknown;
+  scope?: unknown;
+}
+
+/**
+ * Whether a client may get tokens for a resource server at all. An administrator's
+ * allowed_resources, when set, is the whole answer; otherwise the resource server its
+ * registration policy defaults it to, and every resource server offering a scope it registered.
+ * Nothing else: a token's aud is a grant of access for gateways that check only iss and aud.
+ */
+export function isEntitled(client: ResourceLimits | undefined, server: ResourceServerConfig): boolean {
+  const { default_resource: own, allowed_resources: allowed, scope } = client ?? {};
+  if (Array.isArray(allowed)) return allowed.includes(server.resource);
+  if (own === server.resource) return true;
+  const registered = new Set(typeof scope === 'string' ? scope.split(' ') : []);
+  return server.scopes.some((offered) => registered.has(offered));
 }
 
 /**
@@ -26,18 +41,18 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
      * limited to some resources defaults to the first of them.
      */
     defaultResource: (_ctx: KoaContextWithOIDC, client: Client) => {
-      const { default_resource: own, allowed_resources: allowed } = (client ?? {}) as ResourceLimits;
-      if (typeof own === 'string' && byResource.has(own)) return own;
-      if (Array.isArray(allowed) && !allowed.includes(defaultServer.resource)) return allowed.find((resource) => byResource.has(resource)) ?? defaultServer.resource;
-      return defaultServer.resource;
+      const limits = (client ?? {}) as ResourceLimits;
+      if (typeof limits.default_resource === 'string' && byResource.has(limits.default_resource)) return limits.default_resource;
+      if (isEntitled(limits, defaultServer)) return defaultServer.resource;
+      // A client not entitled to the global default gets the first resource server it is entitled to.
+      return resourceServers.find((server) => isEntitled(limits, server))?.resource ?? defaultServer.resource;
     },
     useGrantedResource: () => true,
     getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client): ResourceServer {
       const server = byResource.get(resource);
       if (!server) throw new errors.InvalidTarget(`unknown resource "${resource}"`);
-      const { allowed_resources: allowed } = (client ?? {}) as ResourceLimits;
-      if (Array.isArray(allowed) && !allowed.includes(resource)) {
-        throw new errors.InvalidTarget(`the client is not registered for resource "${resource}"`);
+      if (!isEntitled((client ?? undefined) as ResourceLimits | undefined, server)) {
+        throw new errors.InvalidTarget(`the client is not entitled to tokens for resource "${resource}"`);
       }
       if (ctx.oidc.route === 'token') assertScopesGrantable(ctx.oidc.params?.scope, server, client);
       return {

@@ -2,13 +2,14 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { RevocationStore } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
+import type { IssuedUnderCurrentRegistration } from './token-liveness.js';
 
 type Next = () => Promise<unknown>;
 
 export interface StructuredTokenDependencies {
   verifier: AccessTokenVerifier;
   revocations: RevocationStore;
-  clientExists: (clientId: string) => Promise<boolean>;
+  issuedUnderCurrentRegistration: IssuedUnderCurrentRegistration;
 }
 
 const INACTIVE = Object.freeze({ active: false });
@@ -21,10 +22,11 @@ export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented t
  * endpoints refuse with unsupported_token_type. The provider still authenticates the client and
  * answers for opaque tokens; this middleware runs around it and answers for JWTs, after client
  * authentication has passed (the only case in which oidc-provider gets as far as that error).
- * It also makes introspection report tokens of deleted clients as inactive, for both formats.
+ * It also makes introspection report a token inactive when its client was deleted, or deleted and
+ * registered again since (a reused client_id), for both formats.
  */
 export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
-  const { verifier, revocations, clientExists } = dependencies;
+  const { verifier, revocations, issuedUnderCurrentRegistration } = dependencies;
   /** Requests whose token oidc-provider refused as structured (its unsupported_token_type error), whatever body it rendered. */
   const refusedAsStructured = new WeakSet<object>();
 
@@ -73,7 +75,8 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
     }
 
     const body = ctx.body as Record<string, unknown> | undefined;
-    if (route === 'introspection' && ctx.status === 200 && body?.active === true && !(await clientExists(String(body.client_id)))) {
+    if (route === 'introspection' && ctx.status === 200 && body?.active === true
+      && !(await issuedUnderCurrentRegistration(String(body.client_id), typeof body.iat === 'number' ? body.iat : undefined))) {
       ctx.body = INACTIVE;
     }
   }

@@ -4,28 +4,70 @@ import addFormats from 'ajv-formats';
 import { keyPath } from '../configuration/index.js';
 import { invalidClientMetadata } from './errors.js';
 
-const uri = { type: 'string', format: 'uri' } as const;
-const stringList = { type: 'array', items: { type: 'string' } } as const;
+/** Every string, list and number a client can send is bounded before it reaches code or storage. */
+const uri = { type: 'string', format: 'uri', maxLength: 2048 } as const;
+const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
+const stringList = (maxItems: number, maxLength = 255) => ({ type: 'array', maxItems, items: { type: 'string', maxLength } }) as const;
+
+/** The latest time an epoch-seconds value may name: 9999-12-31T23:59:59Z. */
+export const MAX_EPOCH_SECONDS = 253_402_300_799;
+
+/** Public JWK members (RFC 7517, RFC 7518): all a client's key set may hold; nothing else is kept. */
+const JWK_PROPERTIES = {
+  kty: text(16),
+  use: text(16),
+  key_ops: stringList(8, 32),
+  alg: text(32),
+  kid: text(255),
+  x5u: uri,
+  x5c: stringList(10, 16_384),
+  x5t: text(128),
+  'x5t#S256': text(128),
+  n: text(2048),
+  e: text(32),
+  crv: text(32),
+  x: text(256),
+  y: text(256),
+} as const;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+const JWKS_SCHEMA = {
+  type: 'object',
+  required: ['keys'],
+  properties: {
+    keys: {
+      type: 'array',
+      maxItems: 20,
+      items: {
+        type: 'object',
+        required: ['kty'],
+        properties: JWK_PROPERTIES,
+        not: { anyOf: PRIVATE_JWK_MEMBERS.map((member) => ({ required: [member] })) },
+      },
+    },
+  },
+  description: 'The client\'s public keys (private_key_jwt); members other than public JWK parameters are dropped, private keys refused.',
+} as const;
 
 /** RFC 7591 §2 client metadata, as this server accepts it; other members are ignored. */
 export const CLIENT_METADATA_PROPERTIES = {
-  redirect_uris: { type: 'array', items: uri, description: 'Redirection URIs (authorization_code clients).' },
-  token_endpoint_auth_method: { type: 'string', description: 'client_secret_basic (default), client_secret_post or private_key_jwt.' },
-  token_endpoint_auth_signing_alg: { type: 'string', description: 'JWS algorithm of private_key_jwt client assertions.' },
-  grant_types: { ...stringList, description: 'Grant types; default ["authorization_code"] as RFC 7591 says.' },
-  response_types: { ...stringList, description: 'Response types; default ["code"] with authorization_code, [] otherwise.' },
-  client_name: { type: 'string' },
+  redirect_uris: { type: 'array', maxItems: 20, items: uri, description: 'Redirection URIs (authorization_code clients).' },
+  token_endpoint_auth_method: { ...text(64), description: 'client_secret_basic (default), client_secret_post or private_key_jwt.' },
+  token_endpoint_auth_signing_alg: { ...text(32), description: 'JWS algorithm of private_key_jwt client assertions.' },
+  grant_types: { ...stringList(5, 64), description: 'Grant types; default ["authorization_code"] as RFC 7591 says.' },
+  response_types: { ...stringList(5, 64), description: 'Response types; default ["code"] with authorization_code, [] otherwise.' },
+  client_name: text(255),
   client_uri: uri,
   logo_uri: uri,
-  scope: { type: 'string', description: 'Space-separated scopes the client may request.' },
-  contacts: stringList,
+  scope: { ...text(2048), description: 'Space-separated scopes the client may request.' },
+  contacts: stringList(10, 320),
   tos_uri: uri,
   policy_uri: uri,
   jwks_uri: uri,
-  jwks: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } },
-  software_id: { type: 'string' },
-  software_version: { type: 'string' },
-  software_statement: { type: 'string', description: 'A signed JWT (RFC 7591 §2.3) from a trusted issuer.' },
+  jwks: JWKS_SCHEMA,
+  software_id: text(255),
+  software_version: text(255),
+  software_statement: { ...text(16_384), description: 'A signed JWT (RFC 7591 §2.3) from a trusted issuer.' },
 } as const;
 
 /** Fields the server alone sets; a self-registering client never chooses them. */
@@ -40,10 +82,10 @@ export const CLIENT_METADATA_SCHEMA = {
 /** What an administrator may set beyond RFC 7591 metadata. */
 export const ADMIN_CLIENT_PROPERTIES = {
   client_id: { type: 'string', pattern: '^[\\x21-\\x7E]{1,255}$', description: 'A chosen client id (migrations); generated when absent.' },
-  client_secret_expires_at: { type: 'integer', minimum: 0, description: 'When the secret expires (epoch seconds); 0: never.' },
-  profile: { type: 'object', description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
-  default_resource: { type: 'string', format: 'uri', description: 'Resource server of token requests without a resource parameter.' },
-  allowed_resources: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'When set, the only resource servers the client may get tokens for.' },
+  client_secret_expires_at: { type: 'integer', minimum: 0, maximum: MAX_EPOCH_SECONDS, description: 'When the secret expires (epoch seconds); 0: never.' },
+  profile: { type: 'object', maxProperties: 100, description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
+  default_resource: { ...uri, description: 'Resource server of token requests without a resource parameter.' },
+  allowed_resources: { type: 'array', maxItems: 50, items: uri, description: 'When set, the only resource servers the client may get tokens for.' },
   self_management: {
     type: 'boolean',
     description: 'Whether the client may read, update and delete its own registration with a registration access token (RFC 7592); default true. An update by the client never grants more than an administrator did.',
@@ -87,11 +129,20 @@ export function parseClientMetadata(body: unknown, kind: 'self' | 'admin' = 'sel
   const validate = validators[kind];
   if (!validate(body)) {
     const error = validate.errors?.[0];
-    throw invalidClientMetadata(error ? keyPath(error.instancePath) : '(body)', error?.message ?? 'is invalid');
+    const problem = error?.keyword === 'not' ? 'must be a public key (private key members are refused)' : (error?.message ?? 'is invalid');
+    throw invalidClientMetadata(error ? keyPath(error.instancePath) : '(body)', problem);
   }
   const kept: ClientMetadata = {};
   for (const [field, value] of Object.entries(body)) {
     if (KNOWN[kind].has(field) && value !== null) kept[field] = value;
   }
+  if (kept.jwks !== undefined) kept.jwks = publicKeySet(kept.jwks as { keys: Record<string, unknown>[] });
   return kept;
+}
+
+/** Only the public JWK parameters of each key: nothing the server did not understand is kept. */
+function publicKeySet(jwks: { keys: Record<string, unknown>[] }): { keys: Record<string, unknown>[] } {
+  return {
+    keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([member]) => Object.hasOwn(JWK_PROPERTIES, member)))),
+  };
 }

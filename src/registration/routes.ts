@@ -37,10 +37,8 @@ function noStore(ctx: Context): void {
   ctx.set('Pragma', 'no-cache');
 }
 
-async function jsonBody(ctx: Context): Promise<unknown> {
-  const body = await readJsonBody(ctx);
-  if (!body.ok) throw invalidClientMetadata('(body)', body.reason);
-  return body.value;
+function jsonBody(ctx: Context): Promise<unknown> {
+  return readJsonBody(ctx, (reason) => invalidClientMetadata('(body)', reason));
 }
 
 /** RFC 7591 registration and RFC 7592 management at /reg and /reg/:clientId. */

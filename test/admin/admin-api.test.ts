@@ -222,7 +222,8 @@ describe.each(backends)('admin API ($name)', (backend) => {
       expect(response.body).not.toHaveProperty('scope');
       expect(response.body).not.toHaveProperty('profile');
       await manage(server.url, 'get', client.client_id, client.registration_access_token).expect(200);
-      await issueToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret });
+      // The secret still authenticates; without a scope the client is entitled to no resource server.
+      expect((await requestToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret }).expect(400)).body.error).toBe('invalid_target');
       const invalid = await admin.put(`/clients/${client.client_id}`, { grant_types: ['implicit'] });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error).toBe('invalid_client_metadata');
@@ -232,7 +233,7 @@ describe.each(backends)('admin API ($name)', (backend) => {
     test('an update that moves a client to a secret-based method shows the new secret once', async () => {
       const { publicKey } = await generateKeyPair('ES256');
       const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256', use: 'sig' }] };
-      const client = await create({ ...CC, token_endpoint_auth_method: 'private_key_jwt', jwks });
+      const client = await create({ ...CC, scope: 'orders:read', token_endpoint_auth_method: 'private_key_jwt', jwks });
       expect(client).not.toHaveProperty('client_secret');
       const response = await admin.patch(`/clients/${client.client_id}`, { token_endpoint_auth_method: 'client_secret_basic', jwks: null });
       expect(response.status).toBe(200);

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { backends } from '../support/backends.js';
 import { CLIENT_CREDENTIALS_ONLY, IAT, register, registrationConfig } from '../support/registration.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { decodeJwt, issueToken } from '../support/tokens.js';
+import { decodeJwt, requestToken, issueToken } from '../support/tokens.js';
 
 async function clientCount(server: TestServer): Promise<number> {
   return (await server.store.clients.list({ limit: 1000 })).length;
@@ -103,8 +103,9 @@ describe.each(backends)('RFC 7591 dynamic client registration ($name)', (backend
         registration_access_token: expect.any(String),
         registration_client_uri: `${server.url}/reg/${response.body.client_id}`,
       }));
-      const token = await issueToken(server.url, { clientId: response.body.client_id, clientSecret: response.body.client_secret });
-      expect(decodeJwt(token).payload.client_id).toBe(response.body.client_id);
+      // Its credentials work; without a scope it is entitled to no resource server's tokens.
+      const refused = await requestToken(server.url, { clientId: response.body.client_id, clientSecret: response.body.client_secret }).expect(400);
+      expect(refused.body.error).toBe('invalid_target');
     });
 
     test('§2 unknown metadata is ignored, not an error', async () => {

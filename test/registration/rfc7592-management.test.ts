@@ -62,8 +62,8 @@ describe.each(backends)('RFC 7592 client management ($name)', (backend) => {
       expect(response.body).toEqual(expect.objectContaining({ client_id: client.client_id, client_name: 'Renamed', token_endpoint_auth_method: 'client_secret_basic' }));
       expect(response.body).not.toHaveProperty('scope');
       expect(response.body).not.toHaveProperty('software_id');
-      // The secret is unchanged.
-      await issueToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret });
+      // The secret is unchanged (it authenticates; without a scope no resource server's tokens are due).
+      expect((await requestToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret }).expect(400)).body.error).toBe('invalid_target');
     });
 
     test('PUT rotates the registration access token; GET never does', async () => {

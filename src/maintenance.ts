@@ -1,0 +1,37 @@
+import type { AuditTrail } from './audit/index.js';
+import type { Logger } from './logging/index.js';
+import type { Store } from './storage/index.js';
+
+export interface MaintenanceDependencies {
+  store: Store;
+  audit: AuditTrail;
+  logger: Logger;
+  now: () => Date;
+  /** Audit events older than this are deleted. */
+  auditRetentionMs: number;
+  /** A creation still pending after this was interrupted (longer than any creation can take). */
+  repairAfterMs: number;
+}
+
+/**
+ * The store's periodic upkeep: expired records (where the database has no TTL indexes),
+ * interrupted registrations, audit retention, and the audit trail's failure summaries. Each task
+ * fails on its own, logged; the next run tries again.
+ */
+export function createMaintenance({ store, audit, logger, now, auditRetentionMs, repairAfterMs }: MaintenanceDependencies): () => Promise<void> {
+  const task = async (name: string, work: () => Promise<unknown>) => {
+    try {
+      const done = await work();
+      if (typeof done === 'number' && done > 0) logger.info(name, { count: done });
+    } catch (error) {
+      logger.warn(`${name} failed`, { error });
+    }
+  };
+  return async () => {
+    const at = now();
+    if (store.expiryMode === 'sweep') await task('expired records swept', () => store.sweepExpired(at));
+    await task('interrupted registrations rolled back', () => store.registrations.repair(new Date(at.getTime() - repairAfterMs), at));
+    await task('audit events past retention deleted', () => store.audit.deleteBefore(new Date(at.getTime() - auditRetentionMs)));
+    await task('audit failure summaries written', () => audit.flush());
+  };
+}
