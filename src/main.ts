@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const inFlight = new Set<ServerResponse>();
   let stopping = false;
   let drained: (() => void) | undefined;
-  const httpServer = createServer((request, response) => {
+  // Request and header timeouts are checked every second (Node's default is every 30 s).
+  const httpServer = createServer({ connectionsCheckingInterval: 1_000 }, (request, response) => {
     // After SIGTERM every response closes its connection: a keep-alive client sends its next
     // request on a new connection (to another instance), never on one that is about to close.
     if (stopping) response.setHeader('Connection', 'close');

@@ -140,6 +140,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     registrationAccessTokens,
     keyRing,
     algorithms: [...new Set(resourceServers.map((server) => server.signingAlg))],
+    resources: resourceServers.map((server) => server.resource),
     audit,
     auditEvents: store.audit,
     authenticate: adminAuthentication({ adminTokens: configuration.adminTokens, verifier, adminResource: adminResource.resource, audit }),

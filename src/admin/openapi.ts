@@ -1,8 +1,8 @@
 import {
-  AUDIT_EVENT_LIST_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_REQUEST_SCHEMA, CLIENT_SCHEMA,
+  AUDIT_EVENT_LIST_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_SCHEMA,
   CLIENT_WITH_CREDENTIALS_SCHEMA, ERROR_SCHEMA, INITIAL_ACCESS_TOKEN_CREATED_SCHEMA, INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
-  INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
-  SECRET_ROTATION_RESPONSE_SCHEMA, UPDATED_CLIENT_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_REQUEST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA,
+  REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
+  SECRET_ROTATION_RESPONSE_SCHEMA, UPDATED_CLIENT_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA, type RequestSchemas,
 } from './schemas.js';
 import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
 
@@ -13,10 +13,18 @@ const error = (description: string) => json(ref('Error'), description);
 const UNAUTHORIZED = { 401: error('Missing or invalid credentials.'), 403: error(`A token without the ${ADMIN_SCOPE} scope.`) };
 const NOT_FOUND = { 404: error('No such client.') };
 const INVALID = { 400: error('Invalid input; the same error codes as the registration endpoint (RFC 7591).') };
-const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: { type: 'string' } };
+const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } };
+const UNAVAILABLE = { 503: error('The store cannot serve right now; retry after Retry-After seconds.') };
+const UNSUPPORTED = { 415: error('The body is not sent as JSON.'), 413: error('The body is too large.') };
+const limitParameter = { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } };
+const cursorParameter = {
+  name: 'cursor', in: 'query', description: 'The next_cursor of the previous page (only cursors this server issued are accepted).',
+  schema: { type: 'string', minLength: 1, maxLength: 1024 },
+};
+const filterParameter = (name: string) => ({ name, in: 'query', schema: { type: 'string', minLength: 1, maxLength: 255 } });
 
 /** The admin API's OpenAPI 3.1 document, built from the schemas that validate its requests. */
-export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
+export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
@@ -36,7 +44,7 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
       },
       schemas: {
         Error: ERROR_SCHEMA,
-        ClientRequest: CLIENT_REQUEST_SCHEMA,
+        ClientRequest: requests.clientRequest,
         ClientPatch: CLIENT_PATCH_SCHEMA,
         Client: CLIENT_SCHEMA,
         ClientWithCredentials: CLIENT_WITH_CREDENTIALS_SCHEMA,
@@ -45,12 +53,12 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         SecretRotationRequest: SECRET_ROTATION_REQUEST_SCHEMA,
         SecretRotationResponse: SECRET_ROTATION_RESPONSE_SCHEMA,
         RegistrationAccessTokenResponse: REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA,
-        InitialAccessTokenRequest: INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA,
+        InitialAccessTokenRequest: requests.initialAccessTokenRequest,
         InitialAccessTokenCreated: INITIAL_ACCESS_TOKEN_CREATED_SCHEMA,
         InitialAccessTokenList: INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
         AuditEventList: AUDIT_EVENT_LIST_SCHEMA,
         SigningKeyList: SIGNING_KEY_LIST_SCHEMA,
-        KeyRotationRequest: KEY_ROTATION_REQUEST_SCHEMA,
+        KeyRotationRequest: requests.keyRotationRequest,
         KeyRotationResponse: KEY_ROTATION_RESPONSE_SCHEMA,
       },
     },
@@ -59,40 +67,35 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         post: {
           summary: 'Create a client',
           requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
-          responses: { 201: json(ref('ClientWithCredentials'), 'The client, with its credentials (shown once).'), ...INVALID, ...UNAUTHORIZED },
+          responses: { 201: json(ref('ClientWithCredentials'), 'The client, with its credentials (shown once).'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
         get: {
           summary: 'List clients (keyset pagination, oldest first)',
-          parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' } },
-            { name: 'client_name', in: 'query', schema: { type: 'string' } },
-            { name: 'software_id', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { 200: json(ref('ClientList'), 'A page of clients; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED },
+          parameters: [limitParameter, cursorParameter, filterParameter('client_name'), filterParameter('software_id')],
+          responses: { 200: json(ref('ClientList'), 'A page of clients; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
       '/clients/{clientId}': {
         parameters: [clientIdParameter],
-        get: { summary: 'Read a client', responses: { 200: json(ref('Client'), 'The client, without its secret.'), ...NOT_FOUND, ...UNAUTHORIZED } },
+        get: { summary: 'Read a client', responses: { 200: json(ref('Client'), 'The client, without its secret.'), ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE } },
         put: {
           summary: 'Replace a client',
           requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
-          responses: { 200: json(ref('UpdatedClient'), 'The replaced client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+          responses: { 200: json(ref('UpdatedClient'), 'The replaced client.'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
         patch: {
           summary: 'Update a client with a JSON Merge Patch (RFC 7396)',
           requestBody: { required: true, content: { 'application/merge-patch+json': { schema: ref('ClientPatch') }, 'application/json': { schema: ref('ClientPatch') } } },
-          responses: { 200: json(ref('UpdatedClient'), 'The updated client.'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+          responses: { 200: json(ref('UpdatedClient'), 'The updated client.'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
-        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...UNAUTHORIZED } },
+        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/clients/{clientId}/secret': {
         parameters: [clientIdParameter],
         post: {
           summary: 'Rotate the client secret',
           requestBody: { required: false, content: { 'application/json': { schema: ref('SecretRotationRequest') } } },
-          responses: { 200: json(ref('SecretRotationResponse'), 'The new secret (shown once).'), ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED },
+          responses: { 200: json(ref('SecretRotationResponse'), 'The new secret (shown once).'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
       '/clients/{clientId}/registration-access-token': {
@@ -102,7 +105,7 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
           responses: {
             200: json(ref('RegistrationAccessTokenResponse'), 'The new token (shown once).'),
             409: error('Self-management (RFC 7592) is off for this client.'),
-            ...NOT_FOUND, ...UNAUTHORIZED,
+            ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE,
           },
         },
       },
@@ -110,34 +113,29 @@ export function buildOpenApiDocument(issuer: string): Record<string, unknown> {
         post: {
           summary: 'Create an initial access token',
           requestBody: { required: false, content: { 'application/json': { schema: ref('InitialAccessTokenRequest') } } },
-          responses: { 201: json(ref('InitialAccessTokenCreated'), 'The token (shown once).'), ...INVALID, ...UNAUTHORIZED },
+          responses: { 201: json(ref('InitialAccessTokenCreated'), 'The token (shown once).'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
-        get: { summary: 'List initial access tokens (without their values)', responses: { 200: json(ref('InitialAccessTokenList'), 'The tokens.'), ...UNAUTHORIZED } },
+        get: { summary: 'List initial access tokens (without their values)', responses: { 200: json(ref('InitialAccessTokenList'), 'The tokens.'), ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/initial-access-tokens/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...UNAUTHORIZED } },
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/keys': {
-        get: { summary: 'List the signing keys and their schedule', responses: { 200: json(ref('SigningKeyList'), 'The keys, published or scheduled.'), ...UNAUTHORIZED } },
+        get: { summary: 'List the signing keys and their schedule', responses: { 200: json(ref('SigningKeyList'), 'The keys, published or scheduled.'), ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/keys/rotate': {
         post: {
           summary: 'Rotate signing keys: publish a new key now, sign with it after keys.prePublishSeconds, keep the old one published until its tokens expire',
           requestBody: { required: false, content: { 'application/json': { schema: ref('KeyRotationRequest') } } },
-          responses: { 200: json(ref('KeyRotationResponse'), 'The new keys and the ones they replace.'), ...INVALID, ...UNAUTHORIZED },
+          responses: { 200: json(ref('KeyRotationResponse'), 'The new keys and the ones they replace.'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
       '/audit': {
         get: {
           summary: 'Read the audit trail (newest first)',
-          parameters: [
-            { name: 'client_id', in: 'query', schema: { type: 'string' } },
-            { name: 'action', in: 'query', schema: { type: 'string' } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: { 200: json(ref('AuditEventList'), 'A page of events; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED },
+          parameters: [filterParameter('client_id'), filterParameter('action'), limitParameter, cursorParameter],
+          responses: { 200: json(ref('AuditEventList'), 'A page of events; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
     },

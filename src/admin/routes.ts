@@ -9,7 +9,7 @@ import { ApiError, apiErrors } from '../http/api-error.js';
 import { hasBody, readJsonBody } from '../http/json-body.js';
 import { createRouter, guardedRoutes } from '../http/routing.js';
 import {
-  clientInformation, fromRecord, selfManagementAllowed, softwareIdVerified, type ClientRegistrar, type InitialAccessTokens,
+  clientInformation, fromRecord, parseClientMetadata, selfManagementAllowed, softwareIdVerified, type ClientRegistrar, type InitialAccessTokens,
   type RegistrationAccessTokens, type RegistrationPolicy, registrationClientUri,
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
@@ -17,9 +17,7 @@ import { ADMIN_PATH } from './admin-resource.js';
 import { decodeCursor, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
 import { applyMergePatch } from './merge-patch.js';
 import { buildOpenApiDocument } from './openapi.js';
-import {
-  assertValid, INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, KEY_ROTATION_REQUEST_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
-} from './schemas.js';
+import { assertValid, requestSchemas, SECRET_ROTATION_REQUEST_SCHEMA } from './schemas.js';
 
 export interface AdminRouteDependencies {
   issuer: string;
@@ -32,6 +30,8 @@ export interface AdminRouteDependencies {
   keyRing: KeyRing;
   /** The signing algorithms in use (rotated together when no algorithm is named). */
   algorithms: SigningAlgorithm[];
+  /** Every resource server's identifier (the admin API's own included). */
+  resources: string[];
   audit: AuditTrail;
   auditEvents: AuditStore;
   authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
@@ -76,7 +76,18 @@ function keyView(key: KeyView) {
 export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   const { issuer, registrar, adminPolicy, audit } = dependencies;
   const router = createRouter();
-  const openApi = buildOpenApiDocument(issuer);
+  const requests = requestSchemas({
+    policies: [...dependencies.policies.keys()],
+    algorithms: dependencies.algorithms,
+    scopes: adminPolicy.scopes,
+    resources: dependencies.resources,
+  });
+  const openApi = buildOpenApiDocument(issuer, requests);
+  /** Checked as the registration endpoint checks (same errors), then against this deployment's values. */
+  const clientRequest = (body: unknown) => {
+    parseClientMetadata(body, 'admin');
+    return assertValid<Record<string, unknown>>(requests.clientRequest, body, 'invalid_client_metadata');
+  };
   const adminRegistrant = { kind: 'admin' as const, policy: adminPolicy };
 
   router.use(apiErrors);
@@ -116,7 +127,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.post(`${ADMIN_PATH}/clients`, async (ctx) => {
-    const registered = await registrar.register(await jsonBody(ctx), adminRegistrant, { actor: actorOf(ctx), requestId: ctx.state.requestId });
+    const registered = await registrar.register(clientRequest(await jsonBody(ctx)), adminRegistrant, { actor: actorOf(ctx), requestId: ctx.state.requestId });
     ctx.status = 201;
     ctx.body = { ...clientView((await registrar.find(registered.clientId))!), ...credentials(registered) };
   });
@@ -147,7 +158,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
 
   admin.put(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
     const client = await existingClient(ctx);
-    const body = await jsonBody(ctx);
+    const body = clientRequest(await jsonBody(ctx));
     const updated = await registrar.replace(client, body, adminRegistrant);
     await record(ctx, 'client.update', client.clientId);
     ctx.body = await updatedView(client.clientId, updated.clientSecret);
@@ -163,7 +174,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     delete current.registration_client_uri;
     delete current.client_id_issued_at;
     delete current.software_id_verified;
-    const updated = await registrar.replace(client, applyMergePatch(current, patch), adminRegistrant);
+    const updated = await registrar.replace(client, clientRequest(applyMergePatch(current, patch)), adminRegistrant);
     await record(ctx, 'client.update', client.clientId);
     ctx.body = await updatedView(client.clientId, updated.clientSecret);
   });
@@ -199,7 +210,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
 
   admin.post(`${ADMIN_PATH}/initial-access-tokens`, async (ctx) => {
     const request = assertValid<{ expires_in?: number; max_uses?: number; policies?: string[] }>(
-      INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }),
+      requests.initialAccessTokenRequest, await jsonBody(ctx, { optional: true }),
     );
     const policies = request.policies ?? ['default'];
     const unknown = policies.find((name) => !dependencies.policies.has(name));
@@ -230,7 +241,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.post(`${ADMIN_PATH}/keys/rotate`, async (ctx) => {
-    const { alg } = assertValid<{ alg?: SigningAlgorithm }>(KEY_ROTATION_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }));
+    const { alg } = assertValid<{ alg?: SigningAlgorithm }>(requests.keyRotationRequest, await jsonBody(ctx, { optional: true }));
     if (alg !== undefined && !dependencies.algorithms.includes(alg)) {
       throw new ApiError('invalid_request', `alg: no resource server signs with ${alg}`);
     }

@@ -97,15 +97,6 @@ export const REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-export const INITIAL_ACCESS_TOKEN_REQUEST_SCHEMA = {
-  type: 'object',
-  properties: {
-    expires_in: { type: 'integer', minimum: 1, maximum: 315_360_000, description: 'Seconds until the token expires (at most 10 years); never when absent.' },
-    max_uses: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Registrations the token allows; unlimited when absent.' },
-    policies: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 }, minItems: 1, maxItems: 20, description: 'Registration policies it grants (the first applies); default ["default"].' },
-  },
-  additionalProperties: false,
-} as const;
 
 export const INITIAL_ACCESS_TOKEN_CREATED_SCHEMA = {
   type: 'object',
@@ -183,11 +174,6 @@ export const SIGNING_KEY_LIST_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-export const KEY_ROTATION_REQUEST_SCHEMA = {
-  type: 'object',
-  properties: { alg: { enum: ['RS256', 'ES256', 'EdDSA'], description: 'The algorithm whose key to rotate; every algorithm in use when absent.' } },
-  additionalProperties: false,
-} as const;
 
 export const KEY_ROTATION_RESPONSE_SCHEMA = {
   type: 'object',
@@ -206,23 +192,113 @@ export const KEY_ROTATION_RESPONSE_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-export const CLIENT_REQUEST_SCHEMA = ADMIN_CLIENT_METADATA_SCHEMA;
+/** What the admin API's requests may hold in this deployment: its policies, algorithms, scopes and resources. */
+export interface RequestSchemaOptions {
+  policies: readonly string[];
+  algorithms: readonly string[];
+  scopes: readonly string[];
+  resources: readonly string[];
+}
+
+export interface RequestSchemas {
+  clientRequest: object;
+  initialAccessTokenRequest: object;
+  keyRotationRequest: object;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The request schemas, with this deployment's values as enums and patterns, so that the OpenAPI
+ * document built from them describes every constraint the server enforces: a request valid
+ * against the document is not refused for a value the document allowed.
+ */
+export function requestSchemas({ policies, algorithms, scopes, resources }: RequestSchemaOptions): RequestSchemas {
+  const scope = `(?:${scopes.map(escapeRegExp).join('|')})`;
+  const authorizationCode = {
+    anyOf: [
+      { not: { required: ['grant_types'] } },
+      { required: ['grant_types'], properties: { grant_types: { contains: { const: 'authorization_code' } } } },
+    ],
+  };
+  return {
+    clientRequest: {
+      type: 'object',
+      properties: {
+        ...ADMIN_CLIENT_METADATA_SCHEMA.properties,
+        grant_types: { ...CLIENT_METADATA_PROPERTIES.grant_types, items: { enum: ['client_credentials', 'authorization_code', 'refresh_token'] }, uniqueItems: true },
+        response_types: { ...CLIENT_METADATA_PROPERTIES.response_types, items: { enum: ['code'] } },
+        token_endpoint_auth_method: { ...CLIENT_METADATA_PROPERTIES.token_endpoint_auth_method, enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
+        scope: { ...CLIENT_METADATA_PROPERTIES.scope, pattern: `^(?:${scope}(?: ${scope})*)?$`, description: `Space-separated scopes among: ${scopes.join(', ')}.` },
+        default_resource: { ...ADMIN_CLIENT_PROPERTIES.default_resource, enum: [...resources] },
+        allowed_resources: { ...ADMIN_CLIENT_PROPERTIES.allowed_resources, items: { enum: [...resources] } },
+      },
+      allOf: [
+        {
+          description: 'authorization_code (the default grant type) needs redirect_uris.',
+          if: authorizationCode,
+          then: { required: ['redirect_uris'], properties: { redirect_uris: { minItems: 1 } } },
+        },
+        {
+          description: 'private_key_jwt needs the client\'s keys: jwks or jwks_uri.',
+          if: { required: ['token_endpoint_auth_method'], properties: { token_endpoint_auth_method: { const: 'private_key_jwt' } } },
+          then: { anyOf: [{ required: ['jwks'] }, { required: ['jwks_uri'] }] },
+        },
+      ],
+      additionalProperties: true,
+    },
+    initialAccessTokenRequest: {
+      type: 'object',
+      properties: {
+        expires_in: { type: 'integer', minimum: 1, maximum: 315_360_000, description: 'Seconds until the token expires (at most 10 years); never when absent.' },
+        max_uses: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'Registrations the token allows; unlimited when absent.' },
+        policies: {
+          type: 'array', items: { enum: [...policies] }, minItems: 1, maxItems: 20,
+          description: 'Registration policies it grants (the first applies); default ["default"].',
+        },
+      },
+      additionalProperties: false,
+    },
+    keyRotationRequest: {
+      type: 'object',
+      properties: { alg: { enum: [...algorithms], description: 'The algorithm whose key to rotate; every algorithm in use when absent.' } },
+      additionalProperties: false,
+    },
+  };
+}
 
 const ajv = new Ajv2020({ allErrors: false, strict: false });
 addFormats.default(ajv);
-const compiled = new Map<object, ValidateFunction>();
+const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Validates a request body against one of the schemas above; throws invalid_request naming the field. */
-export function assertValid<T>(schema: object, body: unknown): T {
+/**
+ * Validates a request body against one of the schemas above (each compiled once); throws the
+ * endpoint's error (invalid_request unless given) naming the field.
+ */
+export function assertValid<T>(schema: object, body: unknown, code = 'invalid_request'): T {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
   if (!validate(body)) {
-    const error = validate.errors?.[0];
-    const field = error?.keyword === 'additionalProperties' ? keyPath(error.instancePath, String(error.params.additionalProperty)) : keyPath(error?.instancePath ?? '');
-    throw new ApiError('invalid_request', `${field}: ${error?.keyword === 'additionalProperties' ? 'unknown member' : (error?.message ?? 'is invalid')}`);
+    const errors = validate.errors ?? [];
+    // An if/then rule reports the failed "then" and then the "if"; the first says what is missing.
+    const error = errors.find((candidate) => candidate.keyword !== 'if') ?? errors[0];
+    let field = keyPath(error?.instancePath ?? '');
+    let problem = error?.message ?? 'is invalid';
+    if (error?.keyword === 'additionalProperties') {
+      field = keyPath(error.instancePath, String(error.params.additionalProperty));
+      problem = 'unknown member';
+    } else if (error?.keyword === 'enum') {
+      problem = `must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')}`;
+    } else if (error?.keyword === 'pattern' && field === 'scope') {
+      problem = 'holds a scope no resource server offers';
+    } else if (error?.keyword === 'required') {
+      field = keyPath(error.instancePath, String(error.params.missingProperty));
+      problem = 'is required here';
+    }
+    throw new ApiError(code, `${field}: ${problem}`);
   }
   return body as T;
 }

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 import type { TrustedIssuerConfig } from '../configuration/index.js';
 import { RegistrationError } from './errors.js';
@@ -25,13 +25,17 @@ export class SoftwareStatements {
   async verify(statement: string): Promise<Record<string, unknown>> {
     let unverified: JWTPayload;
     try {
+      decodeProtectedHeader(statement);
       unverified = decodeJwt(statement);
     } catch {
-      throw invalid('software_statement is not a well-formed JWT');
+      throw invalid('software_statement is not a well-formed JWT (a JSON header and a JSON claims set)');
     }
-    const keys = typeof unverified.iss === 'string' ? this.#keys.get(unverified.iss) : undefined;
+    if (typeof unverified.iss !== 'string' || unverified.iss === '') {
+      throw invalid('software_statement has no iss claim naming its issuer');
+    }
+    const keys = this.#keys.get(unverified.iss);
     if (!keys) {
-      throw new RegistrationError('unapproved_software_statement', `software statements of issuer "${String(unverified.iss)}" are not accepted`);
+      throw new RegistrationError('unapproved_software_statement', `software statements of issuer "${unverified.iss}" are not accepted`);
     }
     let payload: JWTPayload;
     try {
