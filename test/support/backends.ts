@@ -12,7 +12,7 @@ export interface Backend {
   name: 'sqlite' | 'mongodb';
   /** Settings that make the server use this store (mongodbUri or dataDir). */
   settings(): { mongodbUri?: string; dataDir: string };
-  open(settings: { mongodbUri?: string; dataDir: string }): Promise<Store>;
+  open(settings: { mongodbUri?: string; dataDir: string }, options?: { timeoutMs?: number }): Promise<Store>;
   /** Every string stored, for tests that look for secrets in the raw data. */
   rawDump(settings: { mongodbUri?: string; dataDir: string }): Promise<string>;
   cleanup(settings: { mongodbUri?: string; dataDir: string }): Promise<void>;
@@ -33,7 +33,7 @@ function withDatabase(uri: string, database: string): string {
 export const sqliteBackend: Backend = {
   name: 'sqlite',
   settings: () => ({ dataDir: mkdtempSync(join(tmpdir(), 'as-sqlite-')) }),
-  open: async ({ dataDir }) => SqliteStore.open(dataDir),
+  open: async ({ dataDir }, options) => SqliteStore.open(dataDir, options),
   async rawDump({ dataDir }) {
     const { readdirSync, readFileSync } = await import('node:fs');
     return readdirSync(dataDir)
@@ -50,7 +50,7 @@ export const mongoBackend: Backend = {
     mongodbUri: withDatabase(mongoUri(), `test_${randomBytes(6).toString('hex')}`),
     dataDir: mkdtempSync(join(tmpdir(), 'as-mongo-')),
   }),
-  open: async ({ mongodbUri }) => MongoStore.connect(mongodbUri!),
+  open: async ({ mongodbUri }, options) => MongoStore.connect(mongodbUri!, options),
   async rawDump({ mongodbUri }) {
     const client = await MongoClient.connect(mongodbUri!);
     try {

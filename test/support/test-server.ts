@@ -29,6 +29,8 @@ export interface TestServerOptions {
   /** Listen on this port (a restart keeps its issuer); a free one otherwise. */
   port?: number;
   now?: () => Date;
+  /** How old a pending registration must be for maintain() to roll it back. */
+  repairAfterMs?: number;
 }
 
 /** Starts the real server on a loopback port, on the given backend, configured like production. */
@@ -50,12 +52,13 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     },
     readFile: () => JSON.stringify(options.config ?? {}),
   });
-  const store = await backend.open(settings);
+  const store = await backend.open(settings, { timeoutMs: configuration.storeTimeoutSeconds * 1000 });
   const server = await createAuthorizationServer({
     configuration,
     store,
     logger: silentLogger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.repairAfterMs === undefined ? {} : { repairAfterMs: options.repairAfterMs }),
   });
   httpServer.on('request', server.app.callback());
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 
-import { DuplicateClientError } from '../errors.js';
+import { DuplicateClientError, StoreUnavailableError } from '../errors.js';
 import { guardStore } from '../guarded-store.js';
 import { safeInitialAccessToken } from '../limits.js';
 import {
@@ -174,6 +174,7 @@ export class MongoStore implements Store {
       db.collection<ClientDocument>('clients'),
       db.collection<ModelDocument>('oidc_models'),
       db.collection<AuditDocument>('audit_events'),
+      timeoutMs,
     );
   }
 
@@ -340,12 +341,12 @@ class MongoClientStore implements ClientStore {
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    const document = await this.collection.findOne({ _id: clientId, pending: { $ne: true } });
+    const document = await this.collection.findOne({ _id: clientId, pending: { $exists: false } });
     return document ? toClient(document) : undefined;
   }
 
   async list({ limit, after, clientName, softwareId }: ClientListQuery): Promise<ClientRecord[]> {
-    const filter: Record<string, unknown> = { pending: { $ne: true } };
+    const filter: Record<string, unknown> = { pending: { $exists: false } };
     if (after) filter.$or = [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.clientId } }];
     if (clientName !== undefined) filter.clientName = clientName;
     if (softwareId !== undefined) filter.softwareId = softwareId;
@@ -551,15 +552,28 @@ function modelDocument(model: string, key: string, clientId: string, expiresAt: 
  * stays invisible to every read until its registration access token and its audit event are
  * written and the mark is lifted. A creation that fails part-way is undone at once where the
  * database still answers, and by repair() where it does not (a crash, a lost connection).
+ *
+ * Each step starts only while the caller is still waiting (within the store's time limit; the
+ * last, which makes the client visible, only in the first half of it), so that a write that was
+ * held up and lands late does not carry on a creation its caller was told failed. What remains
+ * is a last write that is under way exactly when the time runs out: its creation may complete,
+ * whole and audited, after its caller got 503.
  */
 class MongoRegistrationStore implements RegistrationStore {
   constructor(
     private readonly clients: Collection<ClientDocument>,
     private readonly models: Collection<ModelDocument>,
     private readonly audit: Collection<AuditDocument>,
+    private readonly timeoutMs: number,
   ) {}
 
   async create({ client, registrationAccessTokenKey, event }: NewRegistration): Promise<void> {
+    const started = Date.now();
+    const stillWaited = (share: number) => {
+      if (Date.now() - started > this.timeoutMs * share) {
+        throw new StoreUnavailableError('the registration could not be written in time; it was not created');
+      }
+    };
     try {
       await this.clients.insertOne({
         _id: client.clientId,
@@ -575,29 +589,28 @@ class MongoRegistrationStore implements RegistrationStore {
       if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new DuplicateClientError(client.clientId);
       throw error;
     }
-    let audited = false;
     try {
+      stillWaited(1);
       if (registrationAccessTokenKey !== undefined) {
         await this.models.insertOne(modelDocument(REGISTRATION_ACCESS_TOKEN_MODEL, registrationAccessTokenKey, client.clientId, null));
       }
+      stillWaited(1);
       await this.audit.insertOne(auditDocument(event));
-      audited = true;
+      stillWaited(0.5);
       await this.clients.updateOne({ _id: client.clientId }, { $unset: { pending: '', pendingSince: '' } });
     } catch (error) {
-      await Promise.allSettled([this.#rollBack(client.clientId, audited, event.time)]);
+      await Promise.allSettled([this.#rollBack(client.clientId)]);
       throw error;
     }
   }
 
-  async #rollBack(clientId: string, audited: boolean, now: Date): Promise<void> {
+  async #rollBack(clientId: string): Promise<void> {
     await this.models.deleteMany({ clientId });
-    await this.clients.deleteOne({ _id: clientId, pending: true });
-    if (audited) {
-      await this.audit.insertOne(auditDocument({
-        id: randomUUID(), time: now, actor: 'system:registration', action: 'client.create', outcome: 'failure', clientId,
-        detail: 'the registration did not complete and was rolled back',
-      }));
-    }
+    if ((await this.clients.deleteOne({ _id: clientId, pending: true })).deletedCount === 0) return;
+    await this.audit.insertOne(auditDocument({
+      id: randomUUID(), time: new Date(), actor: 'system:registration', action: 'client.create', outcome: 'failure', clientId,
+      detail: 'the registration did not complete and was rolled back',
+    }));
   }
 
   async rotateAccessToken(clientId: string, oldKey: string, newKey: string): Promise<boolean> {

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { MongoClient } from 'mongodb';
+import request from 'supertest';
+
+import { ADMIN_TOKEN, adminConfig } from '../support/admin.js';
+import { mongoBackend, sqliteBackend } from '../support/backends.js';
+import { MongoFaultProxy } from '../support/mongo-fault-proxy.js';
+import { basicAuth, startTestServer, type TestServer } from '../support/test-server.js';
+
+const IAT = 'admin-test-initial-access-token-0123456789';
+const GATEWAY = { id: 'gateway', secret: 'gateway-secret-0123456789abcdef' };
+const CC = { grant_types: ['client_credentials'], scope: 'orders:read' };
+/** Short limits, so that an outage shows within a second or two. */
+const OUTAGE_CONFIG = { storeTimeoutSeconds: 1, clientCacheSeconds: 0, http: { requestDeadlineSeconds: 3 } };
+
+const admin = (url: string) => ({
+  get: (path: string) => request(url).get(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
+  post: (path: string, body: unknown) => request(url).post(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send(body as object),
+});
+
+/** Runs a request and measures how long its answer took. */
+async function timed<T>(work: () => PromiseLike<T>): Promise<{ result: T; ms: number }> {
+  const started = Date.now();
+  const result = await work();
+  return { result, ms: Date.now() - started };
+}
+
+const expectUnavailable = (response: request.Response) => {
+  expect(response.status).toBe(503);
+  expect(response.headers['retry-after']).toMatch(/^\d+$/);
+  expect(response.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+};
+
+describe('MongoDB that stops answering, or is gone', () => {
+  let proxy: MongoFaultProxy;
+  let server: TestServer;
+  let database: string;
+
+  beforeEach(async () => {
+    proxy = await MongoFaultProxy.start(process.env.MONGODB_URI!);
+    database = `outage_${randomBytes(6).toString('hex')}`;
+    server = await startTestServer(mongoBackend, {
+      config: adminConfig(OUTAGE_CONFIG),
+      settings: { mongodbUri: proxy.uri(database), dataDir: mkdtempSync(join(tmpdir(), 'as-outage-')) },
+      repairAfterMs: 0,
+    });
+  });
+  afterEach(async () => {
+    proxy.thaw();
+    await server.close();
+    await proxy.stop();
+    const client = await MongoClient.connect(`${process.env.MONGODB_URI!.replace(/\/?$/, '/')}${database}`);
+    await client.db().dropDatabase();
+    await client.close();
+  });
+
+  test('a frozen database: every endpoint answers 503 temporarily_unavailable within seconds, and recovers', async () => {
+    const client = (await admin(server.url).post('/clients', CC).expect(201)).body;
+    proxy.freeze();
+
+    const token = await timed(() => request(server.url).post('/token').set('Authorization', basicAuth(client.client_id, client.client_secret))
+      .type('form').send({ grant_type: 'client_credentials', scope: 'orders:read' }));
+    expectUnavailable(token.result);
+    expect(token.ms).toBeLessThan(3_000);
+
+    const listing = await timed(() => admin(server.url).get('/clients'));
+    expectUnavailable(listing.result);
+    expect(listing.ms).toBeLessThan(3_000);
+
+    const registration = await timed(() => request(server.url).post('/reg').set('Authorization', `Bearer ${IAT}`).send(CC));
+    expectUnavailable(registration.result);
+    expect(registration.ms).toBeLessThan(3_000);
+
+    const introspection = await timed(() => request(server.url).post('/token/introspection').set('Authorization', basicAuth(GATEWAY.id, GATEWAY.secret))
+      .type('form').send({ token: 'anything' }));
+    expectUnavailable(introspection.result);
+
+    const health = await timed(() => request(server.url).get('/healthz'));
+    expect(health.result.status).toBe(503);
+    expect(health.ms).toBeLessThan(3_000);
+    await request(server.url).get('/healthz/live').expect(200);
+
+    proxy.thaw();
+    await request(server.url).get('/healthz').expect(200);
+    await request(server.url).post('/token').set('Authorization', basicAuth(client.client_id, client.client_secret))
+      .type('form').send({ grant_type: 'client_credentials', scope: 'orders:read' }).expect(200);
+  });
+
+  test('a database that is gone answers 503, not 500', async () => {
+    await proxy.stop();
+    const response = await timed(() => admin(server.url).get('/clients'));
+    expectUnavailable(response.result);
+    expect(response.ms).toBeLessThan(3_000);
+    expect((await request(server.url).get('/healthz')).status).toBe(503);
+  });
+
+  test('a registration whose audit event cannot be written is not created, and is not answered 201', async () => {
+    proxy.when((command) => command.name === 'insert' && command.collection === 'audit_events', 'drop');
+    const viaRegistration = await request(server.url).post('/reg').set('Authorization', `Bearer ${IAT}`).send(CC);
+    expectUnavailable(viaRegistration);
+    const viaAdmin = await admin(server.url).post('/clients', { ...CC, client_id: 'audited-or-nothing' });
+    expectUnavailable(viaAdmin);
+    proxy.clearRules();
+
+    const clients = (await admin(server.url).get('/clients').expect(200)).body.clients as { client_id: string }[];
+    expect(clients.map((client) => client.client_id)).toEqual(['gateway']);
+    await admin(server.url).get('/clients/audited-or-nothing').expect(404);
+    const raw = await MongoClient.connect(`${process.env.MONGODB_URI!.replace(/\/?$/, '/')}${database}`);
+    try {
+      expect(await raw.db().collection('clients').countDocuments({ _id: 'audited-or-nothing' as never })).toBe(0);
+      expect(await raw.db().collection('oidc_models').countDocuments({ model: 'RegistrationAccessToken' })).toBe(0);
+    } finally {
+      await raw.close();
+    }
+    // Nothing left behind blocks the id; the initial access token's use was given back.
+    await admin(server.url).post('/clients', { ...CC, client_id: 'audited-or-nothing' }).expect(201);
+    const tokens = (await admin(server.url).get('/initial-access-tokens').expect(200)).body.initial_access_tokens as { id: string; uses: number }[];
+    expect(tokens.find((token) => token.id === 'test-iat')?.uses).toBe(0);
+  });
+
+  test('a registration cut off part-way stays invisible, and the repair removes it and records why', async () => {
+    proxy.when((command) => command.name === 'insert' && command.collection === 'oidc_models', 'freeze');
+    const interrupted = await admin(server.url).post('/clients', { ...CC, client_id: 'interrupted' });
+    expectUnavailable(interrupted);
+    proxy.thaw();
+
+    await admin(server.url).get('/clients/interrupted').expect(404);
+    const listed = (await admin(server.url).get('/clients').expect(200)).body.clients as { client_id: string }[];
+    expect(listed.map((client) => client.client_id)).not.toContain('interrupted');
+
+    await server.server.maintain();
+    const raw = await MongoClient.connect(`${process.env.MONGODB_URI!.replace(/\/?$/, '/')}${database}`);
+    try {
+      expect(await raw.db().collection('clients').countDocuments({ _id: 'interrupted' as never })).toBe(0);
+      expect(await raw.db().collection('oidc_models').countDocuments({ clientId: 'interrupted' })).toBe(0);
+    } finally {
+      await raw.close();
+    }
+    const events = (await admin(server.url).get('/audit?client_id=interrupted').expect(200)).body.events as { actor: string; outcome: string }[];
+    expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: 'failure', actor: expect.stringMatching(/^system:/) })]));
+    await admin(server.url).post('/clients', { ...CC, client_id: 'interrupted' }).expect(201);
+  });
+});
+
+describe('the embedded store when it cannot write', () => {
+  test('a full disk: readiness answers 503 (liveness 200), writes answer 503, and both recover when space is freed', async () => {
+    const mountPoint = mkdtempSync(join(tmpdir(), 'as-full-disk-'));
+    // A small file system of its own, filled for real (needs root, as the test suite's Apache set-up does).
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
+    const dataDir = join(mountPoint, 'data');
+    mkdirSync(dataDir);
+    const server = await startTestServer(sqliteBackend, { config: adminConfig(OUTAGE_CONFIG), settings: { dataDir } });
+    try {
+      await request(server.url).get('/healthz').expect(200);
+      const filler = join(mountPoint, 'filler');
+      try {
+        writeFileSync(filler, Buffer.alloc(8 * 1024 * 1024));
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      }
+      const health = await request(server.url).get('/healthz');
+      expect(health.status).toBe(503);
+      expect(health.body).toEqual({ status: 'unavailable', store: 'cannot take writes' });
+      await request(server.url).get('/healthz/live').expect(200);
+      expectUnavailable(await admin(server.url).post('/clients', CC));
+
+      rmSync(filler);
+      await request(server.url).get('/healthz').expect(200);
+      await admin(server.url).post('/clients', CC).expect(201);
+    } finally {
+      await server.close();
+      execFileSync('umount', [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  test('a registration whose audit event cannot be written leaves nothing behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'as-audit-fails-'));
+    // The database itself refuses the audit event (a trigger), as a failing disk would.
+    const first = await startTestServer(sqliteBackend, { config: adminConfig(), settings: { dataDir } });
+    await first.close();
+    const db = new DatabaseSync(join(dataDir, 'authorization-server.sqlite'));
+    db.exec(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN NEW.action = 'client.create'
+             BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be written'); END;`);
+    db.close();
+    const server = await startTestServer(sqliteBackend, { config: adminConfig(), settings: { dataDir } });
+    try {
+      const viaRegistration = await request(server.url).post('/reg').set('Authorization', `Bearer ${IAT}`).send(CC);
+      expect(viaRegistration.status).not.toBe(201);
+      expect(viaRegistration.status).toBeGreaterThanOrEqual(500);
+      expect(viaRegistration.body.error).toEqual(expect.any(String));
+      const viaAdmin = await admin(server.url).post('/clients', { ...CC, client_id: 'never-half-made' });
+      expect(viaAdmin.status).toBeGreaterThanOrEqual(500);
+      const clients = (await admin(server.url).get('/clients').expect(200)).body.clients as { client_id: string }[];
+      expect(clients.map((client) => client.client_id)).toEqual(['gateway']);
+      const tokens = (await admin(server.url).get('/initial-access-tokens').expect(200)).body.initial_access_tokens as { id: string; uses: number }[];
+      expect(tokens.find((token) => token.id === 'test-iat')?.uses).toBe(0);
+    } finally {
+      await server.close();
+    }
+    const raw = new DatabaseSync(join(dataDir, 'authorization-server.sqlite'));
+    try {
+      expect(raw.prepare("SELECT count(*) AS n FROM clients WHERE client_id <> 'gateway'").get()).toEqual(expect.objectContaining({ n: 0 }));
+      expect(raw.prepare("SELECT count(*) AS n FROM oidc_models WHERE model = 'RegistrationAccessToken'").get()).toEqual(expect.objectContaining({ n: 0 }));
+    } finally {
+      raw.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
