@@ -38,6 +38,7 @@ describe.each(backends)('RFC 7591 dynamic client registration ($name)', (backend
       },
     });
     (config.registration as { policies: Record<string, unknown> }).policies.vetted = { requireSoftwareStatement: true, scopes: ['orders:read'] };
+    config.claims = [{ name: 'app.clientId', value: 'app.clientId' }, { name: 'software', value: 'app.softwareId' }];
     (config.registration as { initialAccessTokens: unknown[] }).initialAccessTokens.push({ id: 'vetted-token', token: `${IAT}-vetted`, policies: ['vetted'] });
     server = await startTestServer(backend, { config });
   });
@@ -222,6 +223,28 @@ describe.each(backends)('RFC 7591 dynamic client registration ($name)', (backend
       const signed = await statement({ software_id: 'remote-app' }, 'https://remote-vendor.example', remoteKey, 'RS256');
       const response = await register(server.url, { ...CLIENT_CREDENTIALS_ONLY, software_statement: signed }).expect(201);
       expect(response.body.software_id).toBe('remote-app');
+    });
+
+    test('a software_id without a statement is kept but marked unverified, and never reaches tokens', async () => {
+      const plain = await register(server.url, { ...CLIENT_CREDENTIALS_ONLY, scope: 'orders:read', software_id: 'claimed-only' }).expect(201);
+      expect(plain.body.software_id).toBe('claimed-only');
+      const plainToken = await issueToken(server.url, { clientId: plain.body.client_id, clientSecret: plain.body.client_secret, scope: 'orders:read' });
+      expect(decodeJwt(plainToken).payload).not.toHaveProperty('software');
+
+      const signed = await statement({ software_id: 'vouched-for' });
+      const verified = await register(server.url, { ...CLIENT_CREDENTIALS_ONLY, scope: 'orders:read', software_statement: signed }).expect(201);
+      const verifiedToken = await issueToken(server.url, { clientId: verified.body.client_id, clientSecret: verified.body.client_secret, scope: 'orders:read' });
+      expect(decodeJwt(verifiedToken).payload.software).toBe('vouched-for');
+    });
+
+    test.each([
+      ['a header that is not JSON', `${Buffer.from('not json').toString('base64url')}.${Buffer.from('{"iss":"https://vendor.example"}').toString('base64url')}.c2ln`],
+      ['no iss claim', `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('{"software_id":"x"}').toString('base64url')}.c2ln`],
+      ['an iss that is not a string', `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('{"iss":42}').toString('base64url')}.c2ln`],
+    ])('a statement with %s is invalid_software_statement, naming no issuer', async (_label, malformed) => {
+      const response = await register(server.url, { ...CLIENT_CREDENTIALS_ONLY, software_statement: malformed }).expect(400);
+      expect(response.body.error).toBe('invalid_software_statement');
+      expect(response.body.error_description).not.toContain('undefined');
     });
 
     test('a malformed statement is invalid_software_statement', async () => {
