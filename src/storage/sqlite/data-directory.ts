@@ -16,12 +16,21 @@ export function prepareDataDirectory(dataDir: string, databaseFile: string): voi
     mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
     chmodSync(directory, DIRECTORY_MODE);
     closeSync(openSync(join(directory, databaseFile), 'a', FILE_MODE));
-    for (const file of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, LOCK_FILE]) {
-      const path = join(directory, file);
-      if (existsSync(path)) chmodSync(path, FILE_MODE);
-    }
+    restrictFiles(dataDir, databaseFile);
   } catch (error) {
     throw new Error(`cannot use ${directory} as the embedded store's data directory (DATA_DIR): ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * 0600 on the store's files. Only chmod, never open: closing any descriptor of the database
+ * file would drop the process's POSIX locks on it, SQLite's exclusive lock among them.
+ */
+export function restrictFiles(dataDir: string, databaseFile: string): void {
+  const directory = resolve(dataDir);
+  for (const file of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, LOCK_FILE]) {
+    const path = join(directory, file);
+    if (existsSync(path)) chmodSync(path, FILE_MODE);
   }
 }
 

@@ -10,7 +10,7 @@ import {
   type ModelStore, type NewRegistration, type RegistrationStore, type RevocationStore, type SigningKeyStore, type Store, type StoredModelRecord,
   type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore,
 } from '../port.js';
-import { lockHeldElsewhere, prepareDataDirectory, recordLockHolder } from './data-directory.js';
+import { lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFiles } from './data-directory.js';
 import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
@@ -168,7 +168,7 @@ export class SqliteStore implements Store {
     try {
       releaseLock = recordLockHolder(dataDir);
       db.exec(SCHEMA);
-      prepareDataDirectory(dataDir, DATABASE_FILE);
+      restrictFiles(dataDir, DATABASE_FILE);
       return guardStore(new SqliteStore(db, releaseLock), timeoutMs, isSqliteUnavailable);
     } catch (error) {
       db.close();
