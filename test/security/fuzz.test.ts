@@ -40,9 +40,13 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 3000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`) },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.constantFrom(...METADATA_FIELDS), fc.integer({ min: 1, max: 20_000 }), fc.boolean()).map(([field, depth, inKeys]) => {
+    // Deep nesting somewhere in an otherwise acceptable registration: in a key, a known or an unknown member.
+    arbitrary: fc.tuple(fc.constantFrom(...METADATA_FIELDS, 'unknown_member'), fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('member', 'key', 'keys')).map(([field, depth, place]) => {
       const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
-      return field === 'jwks' && inKeys ? `{"jwks":{"keys":${nested}}}` : `{"${field}":${nested}}`;
+      const base = '"grant_types":["client_credentials"],"scope":"orders:read"';
+      if (place === 'key') return `{${base},"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","${field}":${nested}}]}}`;
+      if (place === 'keys') return `{${base},"jwks":{"keys":${nested}}}`;
+      return `{${base},"${field}":${nested}}`;
     }),
   },
 );
