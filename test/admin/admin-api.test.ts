@@ -1,4 +1,6 @@
 import { exportJWK, generateKeyPair } from 'jose';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import request from 'supertest';
 
 import { ADMIN_TOKEN, adminClient, adminConfig, OpenApiConformance, SECOND_ADMIN_TOKEN, type AdminClient } from '../support/admin.js';
@@ -400,6 +402,29 @@ describe.each(backends)('admin API ($name)', (backend) => {
       '/initial-access-tokens', '/initial-access-tokens/{id}', '/keys', '/keys/rotate',
     ]);
     expect(body.servers[0].url).toBe(`${server.url}/admin`);
+  });
+
+  test('the document describes the constraints the server enforces, so that a request valid against it is not refused', async () => {
+    const { body } = await request(server.url).get('/admin/openapi.json').expect(200);
+    const { schemas } = body.components;
+    expect(schemas.InitialAccessTokenRequest.properties.policies.items.enum.sort()).toEqual(['default']);
+    expect(schemas.InitialAccessTokenRequest.properties.max_uses.maximum).toBe(1_000_000);
+    expect(schemas.KeyRotationRequest.properties.alg.enum).toEqual(['RS256']);
+    const cursor = body.paths['/clients'].get.parameters.find((parameter: { name: string }) => parameter.name === 'cursor');
+    expect(cursor.schema.minLength).toBe(1);
+
+    const ajv = new Ajv2020({ strict: false });
+    addFormats.default(ajv);
+    const validRequest = ajv.compile({ ...schemas.ClientRequest, components: body.components });
+    // authorization_code, the default grant type, needs redirect_uris: the document says so.
+    expect(validRequest({ client_name: 'no grant types, no redirect URIs' })).toBe(false);
+    expect((await admin.post('/clients', { client_name: 'no grant types, no redirect URIs' })).status).toBe(400);
+    const withRedirect = { client_name: 'web', redirect_uris: ['https://app.example.com/cb'], scope: 'orders:read' };
+    expect(validRequest(withRedirect)).toBe(true);
+    expect((await admin.post('/clients', withRedirect)).status).toBe(201);
+    // A scope no resource server offers and a resource that does not exist are outside the document too.
+    expect(validRequest({ ...CC, scope: 'orders:read nonsense' })).toBe(false);
+    expect(validRequest({ ...CC, allowed_resources: ['https://elsewhere.example.com'] })).toBe(false);
   });
 
   test('admin responses are never cached', async () => {
