@@ -34,6 +34,17 @@ export function singleQueryValue(query: Record<string, string | string[] | undef
   return value;
 }
 
+export const MAX_FILTER_LENGTH = 255;
+
+/** A filter parameter: absent, or 1 to 255 characters (an empty filter is a mistake, not "match empty"). */
+export function filterValue(query: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = singleQueryValue(query, name);
+  if (value !== undefined && (value.length === 0 || value.length > MAX_FILTER_LENGTH)) {
+    throw new ApiError('invalid_request', `${name}: must be 1 to ${MAX_FILTER_LENGTH} characters`);
+  }
+  return value;
+}
+
 /**
  * One keyset page: the query asked for limit + 1 items, so an extra item means there is a next
  * page, which the cursor (and a Link header, RFC 8288) points at, with the same filters.

@@ -4,6 +4,7 @@ import {
   REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
   SECRET_ROTATION_RESPONSE_SCHEMA, UPDATED_CLIENT_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA, type RequestSchemas,
 } from './schemas.js';
+import { CLIENT_ID } from '../registration/index.js';
 import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -12,14 +13,14 @@ const error = (description: string) => json(ref('Error'), description);
 
 const UNAUTHORIZED = { 401: error('Missing or invalid credentials.'), 403: error(`A token without the ${ADMIN_SCOPE} scope.`) };
 const NOT_FOUND = { 404: error('No such client.') };
-const INVALID = { 400: error('Invalid input; the same error codes as the registration endpoint (RFC 7591).') };
-const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } };
+const INVALID = { 400: error('Invalid input (the body, a query parameter, or the spelling of the path); the same error codes as the registration endpoint (RFC 7591).') };
+const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: CLIENT_ID };
 const UNAVAILABLE = { 503: error('The store cannot serve right now; retry after Retry-After seconds.') };
 const UNSUPPORTED = { 415: error('The body is not sent as JSON.'), 413: error('The body is too large.') };
 const limitParameter = { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } };
 const cursorParameter = {
   name: 'cursor', in: 'query', description: 'The next_cursor of the previous page (only cursors this server issued are accepted).',
-  schema: { type: 'string', minLength: 1, maxLength: 1024 },
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,1024}$' },
 };
 const filterParameter = (name: string) => ({ name, in: 'query', schema: { type: 'string', minLength: 1, maxLength: 255 } });
 
@@ -77,7 +78,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
       },
       '/clients/{clientId}': {
         parameters: [clientIdParameter],
-        get: { summary: 'Read a client', responses: { 200: json(ref('Client'), 'The client, without its secret.'), ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE } },
+        get: { summary: 'Read a client', responses: { 200: json(ref('Client'), 'The client, without its secret.'), ...NOT_FOUND, ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
         put: {
           summary: 'Replace a client',
           requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
@@ -88,7 +89,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
           requestBody: { required: true, content: { 'application/merge-patch+json': { schema: ref('ClientPatch') }, 'application/json': { schema: ref('ClientPatch') } } },
           responses: { 200: json(ref('UpdatedClient'), 'The updated client.'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
-        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE } },
+        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/clients/{clientId}/secret': {
         parameters: [clientIdParameter],
@@ -105,7 +106,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
           responses: {
             200: json(ref('RegistrationAccessTokenResponse'), 'The new token (shown once).'),
             409: error('Self-management (RFC 7592) is off for this client.'),
-            ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE,
+            ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE,
           },
         },
       },
@@ -115,20 +116,20 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
           requestBody: { required: false, content: { 'application/json': { schema: ref('InitialAccessTokenRequest') } } },
           responses: { 201: json(ref('InitialAccessTokenCreated'), 'The token (shown once).'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
-        get: { summary: 'List initial access tokens (without their values)', responses: { 200: json(ref('InitialAccessTokenList'), 'The tokens.'), ...UNAUTHORIZED, ...UNAVAILABLE } },
+        get: { summary: 'List initial access tokens (without their values)', responses: { 200: json(ref('InitialAccessTokenList'), 'The tokens.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/initial-access-tokens/{id}': {
-        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
-        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...UNAUTHORIZED, ...UNAVAILABLE } },
+        parameters: [{ name: 'id', in: 'path', required: true, schema: CLIENT_ID }],
+        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/keys': {
-        get: { summary: 'List the signing keys and their schedule', responses: { 200: json(ref('SigningKeyList'), 'The keys, published or scheduled.'), ...UNAUTHORIZED, ...UNAVAILABLE } },
+        get: { summary: 'List the signing keys and their schedule', responses: { 200: json(ref('SigningKeyList'), 'The keys, published or scheduled.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/keys/rotate': {
         post: {
           summary: 'Rotate signing keys: publish a new key now, sign with it after keys.prePublishSeconds, keep the old one published until its tokens expire',
           requestBody: { required: false, content: { 'application/json': { schema: ref('KeyRotationRequest') } } },
-          responses: { 200: json(ref('KeyRotationResponse'), 'The new keys and the ones they replace.'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
+          responses: { 200: json(ref('KeyRotationResponse'), 'The new keys and the ones they replace.'), 409: error('A rotation of that algorithm is under way (its new key does not sign yet).'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
       '/audit': {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 
 import type { AuditAction, AuditTrail } from '../audit/index.js';
 import type { SigningAlgorithm } from '../configuration/index.js';
-import type { KeyRing, KeyView } from '../keys/index.js';
+import { RotationInProgressError, type KeyRing, type KeyView } from '../keys/index.js';
 import { actorOf } from '../http/actor.js';
 import { ApiError, apiErrors } from '../http/api-error.js';
 import { hasBody, readJsonBody } from '../http/json-body.js';
@@ -14,7 +14,7 @@ import {
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
 import { ADMIN_PATH } from './admin-resource.js';
-import { decodeCursor, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
+import { decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
 import { applyMergePatch } from './merge-patch.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { assertValid, requestSchemas, SECRET_ROTATION_REQUEST_SCHEMA } from './schemas.js';
@@ -135,8 +135,8 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   admin.get(`${ADMIN_PATH}/clients`, async (ctx) => {
     const limit = parseLimit(singleQueryValue(ctx.query, 'limit'));
     const cursor = singleQueryValue(ctx.query, 'cursor');
-    const clientName = singleQueryValue(ctx.query, 'client_name');
-    const softwareId = singleQueryValue(ctx.query, 'software_id');
+    const clientName = filterValue(ctx.query, 'client_name');
+    const softwareId = filterValue(ctx.query, 'software_id');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     const page = await dependencies.registrar.list({
       limit: limit + 1,
@@ -245,9 +245,21 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     if (alg !== undefined && !dependencies.algorithms.includes(alg)) {
       throw new ApiError('invalid_request', `alg: no resource server signs with ${alg}`);
     }
+    const requested = alg === undefined ? dependencies.algorithms : [alg];
+    // All or none: a rotation under way for one algorithm refuses the whole request.
+    const busy = dependencies.keyRing.list().find((key) => key.state === 'pending' && (requested as string[]).includes(key.alg));
+    if (busy) {
+      throw new ApiError('rotation_in_progress', `a rotation of ${busy.alg} is under way: key ${busy.kid} signs from ${busy.activateAt.toISOString()}`, 409);
+    }
     const rotations = [];
-    for (const algorithm of alg === undefined ? dependencies.algorithms : [alg]) {
-      const rotation = await dependencies.keyRing.rotate(algorithm);
+    for (const algorithm of requested) {
+      let rotation;
+      try {
+        rotation = await dependencies.keyRing.rotate(algorithm);
+      } catch (error) {
+        if (error instanceof RotationInProgressError) throw new ApiError('rotation_in_progress', error.message, 409);
+        throw error;
+      }
       rotations.push({ next: keyView(rotation.next), previous: rotation.previous.map(keyView) });
       await record(ctx, 'keys.rotate', undefined, `${algorithm} ${rotation.next.kid}`);
     }
@@ -257,8 +269,8 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   admin.get(`${ADMIN_PATH}/audit`, async (ctx) => {
     const limit = parseLimit(singleQueryValue(ctx.query, 'limit'));
     const cursor = singleQueryValue(ctx.query, 'cursor');
-    const clientId = singleQueryValue(ctx.query, 'client_id');
-    const action = singleQueryValue(ctx.query, 'action');
+    const clientId = filterValue(ctx.query, 'client_id');
+    const action = filterValue(ctx.query, 'action');
     const page = await dependencies.auditEvents.list({
       limit: limit + 1,
       before: cursor === undefined ? undefined : decodeCursor(cursor),

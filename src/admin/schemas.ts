@@ -215,10 +215,11 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  */
 export function requestSchemas({ policies, algorithms, scopes, resources }: RequestSchemaOptions): RequestSchemas {
   const scope = `(?:${scopes.map(escapeRegExp).join('|')})`;
-  const authorizationCode = {
+  const needsRedirectUris = {
     anyOf: [
       { not: { required: ['grant_types'] } },
       { required: ['grant_types'], properties: { grant_types: { contains: { const: 'authorization_code' } } } },
+      { required: ['response_types'], properties: { response_types: { contains: { const: 'code' } } } },
     ],
   };
   return {
@@ -226,7 +227,8 @@ export function requestSchemas({ policies, algorithms, scopes, resources }: Requ
       type: 'object',
       properties: {
         ...ADMIN_CLIENT_METADATA_SCHEMA.properties,
-        grant_types: { ...CLIENT_METADATA_PROPERTIES.grant_types, items: { enum: ['client_credentials', 'authorization_code', 'refresh_token'] }, uniqueItems: true },
+        grant_types: { ...CLIENT_METADATA_PROPERTIES.grant_types, items: { enum: ['client_credentials', 'authorization_code'] }, uniqueItems: true },
+        token_endpoint_auth_signing_alg: { ...CLIENT_METADATA_PROPERTIES.token_endpoint_auth_signing_alg, enum: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'] },
         response_types: { ...CLIENT_METADATA_PROPERTIES.response_types, items: { enum: ['code'] } },
         token_endpoint_auth_method: { ...CLIENT_METADATA_PROPERTIES.token_endpoint_auth_method, enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
         scope: { ...CLIENT_METADATA_PROPERTIES.scope, pattern: `^(?:${scope}(?: ${scope})*)?$`, description: `Space-separated scopes among: ${scopes.join(', ')}.` },
@@ -235,14 +237,19 @@ export function requestSchemas({ policies, algorithms, scopes, resources }: Requ
       },
       allOf: [
         {
-          description: 'authorization_code (the default grant type) needs redirect_uris.',
-          if: authorizationCode,
+          description: 'authorization_code (the default grant type) and the code response type need redirect_uris.',
+          if: needsRedirectUris,
           then: { required: ['redirect_uris'], properties: { redirect_uris: { minItems: 1 } } },
         },
         {
           description: 'private_key_jwt needs the client\'s keys: jwks or jwks_uri.',
           if: { required: ['token_endpoint_auth_method'], properties: { token_endpoint_auth_method: { const: 'private_key_jwt' } } },
           then: { anyOf: [{ required: ['jwks'] }, { required: ['jwks_uri'] }] },
+        },
+        {
+          description: 'token_endpoint_auth_signing_alg belongs to private_key_jwt.',
+          if: { required: ['token_endpoint_auth_signing_alg'] },
+          then: { required: ['token_endpoint_auth_method'], properties: { token_endpoint_auth_method: { const: 'private_key_jwt' } } },
         },
       ],
       additionalProperties: true,

@@ -1,1 +1,1 @@
-export { KeyRing, type KeySchedule, type KeyState, type KeyView, type SigningKeySet } from './key-ring.js';
+export { KeyRing, RotationInProgressError, type KeySchedule, type KeyState, type KeyView, type SigningKeySet } from './key-ring.js';

@@ -118,15 +118,21 @@ export class KeyRing {
     }));
   }
 
-  /** Starts the rotation of one algorithm's key; returns the new key and the one it replaces. */
+  /**
+   * Starts the rotation of one algorithm's key; returns the new key and the one it replaces. One
+   * rotation per algorithm at a time: while a new key waits to sign, another rotation is refused
+   * (RotationInProgressError), which also bounds how many keys the JWKS can hold.
+   */
   async rotate(alg: SigningAlgorithm): Promise<{ next: KeyView; previous: KeyView[] }> {
     await this.refresh();
     const own = [...this.#loaded.values()].map(({ stored }) => stored).filter((key) => key.alg === alg);
-    const generation = Math.max(0, ...own.map((key) => key.generation)) + 1;
     const now = this.now();
+    const waiting = own.find((key) => key.activateAt.getTime() > now.getTime());
+    if (waiting) throw new RotationInProgressError(alg, waiting.kid, waiting.activateAt);
+    const generation = Math.max(0, ...own.map((key) => key.generation)) + 1;
     const activateAt = new Date(now.getTime() + this.schedule.prePublishSeconds * 1000);
     const next = await generateKey(alg, generation, now, activateAt, this.box);
-    if (!(await this.store.insert(next))) throw new Error(`another rotation of ${alg} is under way`);
+    if (!(await this.store.insert(next))) throw new RotationInProgressError(alg);
 
     const removeAt = new Date(activateAt.getTime() + this.schedule.retentionSeconds(alg) * 1000);
     const replaced = own.filter((key) => key.retireAt === undefined || key.retireAt.getTime() > activateAt.getTime());
@@ -215,5 +221,16 @@ export class KeyRing {
       );
     }, Math.max(delay, 5));
     this.#timer.unref();
+  }
+}
+
+/** A rotation of the algorithm is under way: its new key is published and not signing yet. */
+export class RotationInProgressError extends Error {
+  override name = 'RotationInProgressError';
+
+  constructor(readonly alg: string, readonly kid?: string, readonly activateAt?: Date) {
+    super(kid && activateAt
+      ? `a rotation of ${alg} is under way: key ${kid} signs from ${activateAt.toISOString()}; rotate again after that`
+      : `another rotation of ${alg} is under way`);
   }
 }

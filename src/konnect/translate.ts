@@ -7,7 +7,8 @@ const GRANT_TYPES: Record<string, string | null> = {
   bearer: 'client_credentials',
   session: null,
   authorization_code: 'authorization_code',
-  refresh_token: 'refresh_token',
+  // No refresh tokens are issued yet: a Konnect application asking for them needs nothing more.
+  refresh_token: null,
 };
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);

@@ -2,7 +2,7 @@ export { ClientRegistrar, type ChangeContext, type MetadataValidator, type Regis
 export { InitialAccessTokens, RegistrationAccessTokens, generateSecret } from './access-tokens.js';
 export { RegistrationError } from './errors.js';
 export {
-  ADMIN_CLIENT_METADATA_SCHEMA, ADMIN_CLIENT_PROPERTIES, CLIENT_METADATA_PROPERTIES, CLIENT_METADATA_SCHEMA, parseClientMetadata, type ClientMetadata,
+  ADMIN_CLIENT_METADATA_SCHEMA, ADMIN_CLIENT_PROPERTIES, CLIENT_ID, CLIENT_METADATA_PROPERTIES, CLIENT_METADATA_SCHEMA, parseClientMetadata, type ClientMetadata,
 } from './metadata-schema.js';
 export { DEFAULT_POLICY, resolvePolicies, unrestrictedPolicy, type RegistrationPolicy } from './policy.js';
 export { clientInformation, fromRecord, registrationClientUri, REGISTRATION_PATH } from './presenter.js';

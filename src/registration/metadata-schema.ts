@@ -1,3 +1,5 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
@@ -8,6 +10,9 @@ import { invalidClientMetadata } from './errors.js';
 const uri = { type: 'string', format: 'uri', maxLength: 2048 } as const;
 const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
 const stringList = (maxItems: number, maxLength = 255) => ({ type: 'array', maxItems, items: { type: 'string', maxLength } }) as const;
+
+/** A client id: printable ASCII, and never a dot segment (it could not be addressed in a URL path). */
+export const CLIENT_ID = { type: 'string', pattern: '^(?!\\.{1,2}$)[\\x21-\\x7E]{1,255}$' } as const;
 
 /** The latest time an epoch-seconds value may name: 9999-12-31T23:59:59Z. */
 export const MAX_EPOCH_SECONDS = 253_402_300_799;
@@ -60,7 +65,7 @@ export const CLIENT_METADATA_PROPERTIES = {
   client_uri: uri,
   logo_uri: uri,
   scope: { ...text(2048), description: 'Space-separated scopes the client may request.' },
-  contacts: stringList(10, 320),
+  contacts: { type: 'array', maxItems: 10, items: { type: 'string', format: 'email', maxLength: 320 }, description: 'E-mail addresses of people responsible for the client.' },
   tos_uri: uri,
   policy_uri: uri,
   jwks_uri: uri,
@@ -81,7 +86,7 @@ export const CLIENT_METADATA_SCHEMA = {
 
 /** What an administrator may set beyond RFC 7591 metadata. */
 export const ADMIN_CLIENT_PROPERTIES = {
-  client_id: { type: 'string', pattern: '^[\\x21-\\x7E]{1,255}$', description: 'A chosen client id (migrations); generated when absent.' },
+  client_id: { ...CLIENT_ID, description: 'A chosen client id (migrations); generated when absent.' },
   client_secret_expires_at: { type: 'integer', minimum: 0, maximum: MAX_EPOCH_SECONDS, description: 'When the secret expires (epoch seconds); 0: never.' },
   profile: { type: 'object', maxProperties: 100, description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
   default_resource: { ...uri, description: 'Resource server of token requests without a resource parameter.' },
@@ -140,9 +145,20 @@ export function parseClientMetadata(body: unknown, kind: 'self' | 'admin' = 'sel
   return kept;
 }
 
+/** Each key must be one a client assertion could be verified with (a usable RSA, EC or OKP public key). */
+function assertUsableKeys(keys: Record<string, unknown>[]): void {
+  keys.forEach((key, index) => {
+    try {
+      createPublicKey({ key: key as JsonWebKey, format: 'jwk' });
+    } catch {
+      throw invalidClientMetadata(`jwks.keys[${index}]`, 'is not a usable public key');
+    }
+  });
+}
+
 /** Only the public JWK parameters of each key: nothing the server did not understand is kept. */
 function publicKeySet(jwks: { keys: Record<string, unknown>[] }): { keys: Record<string, unknown>[] } {
-  return {
-    keys: jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([member]) => Object.hasOwn(JWK_PROPERTIES, member)))),
-  };
+  const keys = jwks.keys.map((key) => Object.fromEntries(Object.entries(key).filter(([member]) => Object.hasOwn(JWK_PROPERTIES, member))));
+  assertUsableKeys(keys);
+  return { keys };
 }

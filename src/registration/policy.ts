@@ -26,7 +26,8 @@ export function resolvePolicies(configuration: Configuration): Map<string, Regis
 export function unrestrictedPolicy(name: string, scopes: readonly string[]): RegistrationPolicy {
   return {
     name,
-    grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+    // refresh_token joins when people sign in (the provider issues no refresh tokens yet).
+    grantTypes: ['client_credentials', 'authorization_code'],
     tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     scopes: [...new Set(scopes)],
     redirectUriHosts: ['*'],

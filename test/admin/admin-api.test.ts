@@ -411,7 +411,11 @@ describe.each(backends)('admin API ($name)', (backend) => {
     expect(schemas.InitialAccessTokenRequest.properties.max_uses.maximum).toBe(1_000_000);
     expect(schemas.KeyRotationRequest.properties.alg.enum).toEqual(['RS256']);
     const cursor = body.paths['/clients'].get.parameters.find((parameter: { name: string }) => parameter.name === 'cursor');
-    expect(cursor.schema.minLength).toBe(1);
+    expect(new RegExp(cursor.schema.pattern).test('')).toBe(false);
+    const clientName = body.paths['/clients'].get.parameters.find((parameter: { name: string }) => parameter.name === 'client_name');
+    expect(clientName.schema).toEqual(expect.objectContaining({ minLength: 1, maxLength: 255 }));
+    expect((await admin.get('/clients?client_name=')).status).toBe(400);
+    expect((await admin.get(`/audit?client_id=${'x'.repeat(256)}`)).status).toBe(400);
 
     const ajv = new Ajv2020({ strict: false });
     addFormats.default(ajv);
@@ -425,6 +429,11 @@ describe.each(backends)('admin API ($name)', (backend) => {
     // A scope no resource server offers and a resource that does not exist are outside the document too.
     expect(validRequest({ ...CC, scope: 'orders:read nonsense' })).toBe(false);
     expect(validRequest({ ...CC, allowed_resources: ['https://elsewhere.example.com'] })).toBe(false);
+    // refresh_token is not offered until the server issues refresh tokens.
+    expect(validRequest({ ...CC, grant_types: ['client_credentials', 'refresh_token'] })).toBe(false);
+    // A path id that could not be addressed is outside the document.
+    const clientId = new RegExp(body.paths['/clients/{clientId}'].parameters[0].schema.pattern);
+    for (const unaddressable of ['.', '..', '', 'a b', 'é']) expect(clientId.test(unaddressable)).toBe(false);
   });
 
   test('admin responses are never cached', async () => {

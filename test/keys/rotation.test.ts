@@ -87,6 +87,12 @@ describe('signing-key rotation across two instances sharing a store', () => {
     const newKid = rotation.body.rotations[0].next.kid as string;
     expect(rotation.body.rotations[0].next.state).toBe('pending');
     expect(rotation.body.rotations[0].previous.map((key: { kid: string }) => key.kid)).toEqual([oldKid]);
+    // One rotation at a time, on either instance: the JWKS cannot be made to grow without bound.
+    await sleep(1_100);
+    for (const { url } of instances) {
+      const again = await request(url).post('/admin/keys/rotate').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ alg: 'ES256' }).expect(409);
+      expect(again.body).toEqual({ error: 'rotation_in_progress', error_description: expect.stringContaining(newKid) });
+    }
 
     const fetched: { name: string; set: JSONWebKeySet }[] = [];
     fetched.push({ name: 'published (A)', set: await jwks(a.url) });

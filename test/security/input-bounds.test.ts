@@ -57,6 +57,13 @@ describe.each(backends)('every input is bounded before it reaches code or storag
       jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'k2' }] },
     }).expect(400);
     expect(refused.body).toEqual({ error: 'invalid_client_metadata', error_description: expect.stringContaining('jwks.keys[0]') });
+
+    for (const unusable of [{ kty: 'x' }, { kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }, { kty: 'RSA', n: 'AQAB' }]) {
+      const response = await request(server.url).post('/reg').send({
+        grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk, unusable] },
+      }).expect(400);
+      expect(response.body).toEqual({ error: 'invalid_client_metadata', error_description: 'jwks.keys[1]: is not a usable public key' });
+    }
   });
 
   test.each([

@@ -6,7 +6,7 @@ import { asRecord, cell, details, epochTime, records, table } from '../format.js
 /** Flags that set client metadata, shared by create and update (the client id aside). */
 const METADATA_OPTIONS: OptionSpecs = {
   name: { type: 'string', value: 'NAME', description: 'client_name' },
-  'grant-types': { type: 'string', value: 'G1,G2', description: 'grant_types, comma-separated (e.g. client_credentials or authorization_code,refresh_token)' },
+  'grant-types': { type: 'string', value: 'G1,G2', description: 'grant_types, comma-separated (e.g. client_credentials or authorization_code)' },
   scope: { type: 'string', value: '"S1 S2"', description: 'scope: the space-separated scopes the client may request' },
   'auth-method': {
     type: 'string', value: 'METHOD',
