@@ -91,7 +91,11 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     const built = createProvider({ configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
     // Koa's default would print to stderr in plain text; every line the process prints is JSON.
-    (built as unknown as NodeJS.EventEmitter).on('error', (error: Error) => logger.error('provider error', { error }));
+    (built as unknown as NodeJS.EventEmitter).on('error', (error: Error & { status?: number; expose?: boolean }) => {
+      // A client's own mistake (an aborted or malformed body) is no server error: it must not fill the error log.
+      if (error.expose || (error.status !== undefined && error.status < 500)) logger.debug('provider request error', { error });
+      else logger.error('provider error', { error });
+    });
     return built;
   };
   let provider = buildProvider(keyRing.snapshot());
@@ -141,9 +145,12 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     keyRing,
     algorithms: [...new Set(resourceServers.map((server) => server.signingAlg))],
     resources: resourceServers.map((server) => server.resource),
+    configuredInitialAccessTokens: new Set(registration.initialAccessTokens.map((token) => token.id)),
     audit,
     auditEvents: store.audit,
-    authenticate: adminAuthentication({ adminTokens: configuration.adminTokens, verifier, adminResource: adminResource.resource, audit }),
+    authenticate: adminAuthentication({
+      adminTokens: configuration.adminTokens, verifier, findClient: (clientId) => clients.find(clientId), adminResource: adminResource.resource, audit,
+    }),
   });
 
   const routers = [discoveryRouter, registrationRouter, adminRouter];

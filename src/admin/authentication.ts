@@ -5,12 +5,15 @@ import { setActor } from '../http/actor.js';
 import { ApiError } from '../http/api-error.js';
 import { bearerToken } from '../http/json-body.js';
 import type { AccessTokenVerifier } from '../provider/index.js';
+import type { ClientRecord } from '../storage/index.js';
 import { createTokenMatcher } from '../secrets/index.js';
 import { ADMIN_SCOPE } from './admin-resource.js';
 
 export interface AdminAuthenticationDependencies {
   adminTokens: readonly string[];
   verifier: AccessTokenVerifier;
+  /** The client as registered now: an administrator who took its admin access away is obeyed at once. */
+  findClient: (clientId: string) => Promise<ClientRecord | undefined>;
   /** The admin API's resource identifier: the audience its access tokens carry. */
   adminResource: string;
   audit: AuditTrail;
@@ -24,7 +27,7 @@ const unauthorized = (description: string) =>
  * of this server for the admin resource; sets ctx.state.actor. 401 without valid credentials, 403
  * for a valid token lacking the admin scope; every refusal is audited.
  */
-export function adminAuthentication({ adminTokens, verifier, adminResource, audit }: AdminAuthenticationDependencies) {
+export function adminAuthentication({ adminTokens, verifier, findClient, adminResource, audit }: AdminAuthenticationDependencies) {
   const matchAdminToken = createTokenMatcher(adminTokens);
 
   const refuse = async (ctx: Context, error: ApiError, detail: string): Promise<never> => {
@@ -44,6 +47,12 @@ export function adminAuthentication({ adminTokens, verifier, adminResource, audi
 
     const claims = await verifier.active(token, adminResource);
     if (!claims) return refuse(ctx, unauthorized('the token is not valid for the admin API'), 'invalid token');
+    // A sender-constrained token (DPoP, mTLS) is no bearer token: without its proof it is refused.
+    if (claims.cnf !== undefined) return refuse(ctx, unauthorized('sender-constrained tokens are not accepted as bearer tokens'), 'sender-constrained token');
+    const client = await findClient(String(claims.client_id));
+    if (!client || !stillHoldsAdminAccess(client, adminResource)) {
+      return refuse(ctx, unauthorized('the token\'s client no longer holds admin access'), `token of client ${String(claims.client_id)} whose admin access was withdrawn`);
+    }
     if (!String(claims.scope ?? '').split(' ').includes(ADMIN_SCOPE)) {
       return refuse(
         ctx,
@@ -54,4 +63,11 @@ export function adminAuthentication({ adminTokens, verifier, adminResource, audi
     setActor(ctx, `client:${String(claims.client_id)}`);
     return next();
   };
+}
+
+/** Whether the client is, as registered now, entitled to admin tokens: the scope, and the admin resource. */
+function stillHoldsAdminAccess(client: ClientRecord, adminResource: string): boolean {
+  const scopes = typeof client.metadata.scope === 'string' ? client.metadata.scope.split(' ') : [];
+  const allowed = client.metadata.allowed_resources;
+  return scopes.includes(ADMIN_SCOPE) && (!Array.isArray(allowed) || allowed.includes(adminResource));
 }

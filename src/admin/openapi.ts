@@ -13,6 +13,7 @@ const error = (description: string) => json(ref('Error'), description);
 
 const UNAUTHORIZED = { 401: error('Missing or invalid credentials.'), 403: error(`A token without the ${ADMIN_SCOPE} scope.`) };
 const NOT_FOUND = { 404: error('No such client.') };
+const CONFIGURED = { 409: error('Declared in the configuration file (change it there), or changed by another request meanwhile (read it again and retry).') };
 const INVALID = { 400: error('Invalid input (the body, a query parameter, or the spelling of the path); the same error codes as the registration endpoint (RFC 7591).') };
 const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: CLIENT_ID };
 const UNAVAILABLE = { 503: error('The store cannot serve right now; retry after Retry-After seconds.') };
@@ -82,21 +83,21 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
         put: {
           summary: 'Replace a client',
           requestBody: { required: true, content: { 'application/json': { schema: ref('ClientRequest') } } },
-          responses: { 200: json(ref('UpdatedClient'), 'The replaced client.'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
+          responses: { 200: json(ref('UpdatedClient'), 'The replaced client.'), ...CONFIGURED, ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
         patch: {
           summary: 'Update a client with a JSON Merge Patch (RFC 7396)',
           requestBody: { required: true, content: { 'application/merge-patch+json': { schema: ref('ClientPatch') }, 'application/json': { schema: ref('ClientPatch') } } },
-          responses: { 200: json(ref('UpdatedClient'), 'The updated client.'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
+          responses: { 200: json(ref('UpdatedClient'), 'The updated client.'), ...CONFIGURED, ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
-        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
+        delete: { summary: 'Delete a client and everything issued to it', responses: { 204: { description: 'Deleted.' }, ...NOT_FOUND, ...INVALID, ...CONFIGURED, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/clients/{clientId}/secret': {
         parameters: [clientIdParameter],
         post: {
           summary: 'Rotate the client secret',
           requestBody: { required: false, content: { 'application/json': { schema: ref('SecretRotationRequest') } } },
-          responses: { 200: json(ref('SecretRotationResponse'), 'The new secret (shown once).'), ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
+          responses: { 200: json(ref('SecretRotationResponse'), 'The new secret (shown once).'), ...CONFIGURED, ...INVALID, ...UNSUPPORTED, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
       '/clients/{clientId}/registration-access-token': {
@@ -105,7 +106,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
           summary: 'Issue a new registration access token (the old ones stop working)',
           responses: {
             200: json(ref('RegistrationAccessTokenResponse'), 'The new token (shown once).'),
-            409: error('Self-management (RFC 7592) is off for this client.'),
+            409: error('Self-management (RFC 7592) is off for this client, or the client is declared in the configuration file.'),
             ...INVALID, ...NOT_FOUND, ...UNAUTHORIZED, ...UNAVAILABLE,
           },
         },
@@ -120,7 +121,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
       },
       '/initial-access-tokens/{id}': {
         parameters: [{ name: 'id', in: 'path', required: true, schema: CLIENT_ID }],
-        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
+        delete: { summary: 'Revoke an initial access token', responses: { 204: { description: 'Revoked.' }, 404: error('No such token.'), ...INVALID, ...CONFIGURED, ...UNAUTHORIZED, ...UNAVAILABLE } },
       },
       '/keys': {
         get: { summary: 'List the signing keys and their schedule', responses: { 200: json(ref('SigningKeyList'), 'The keys, published or scheduled.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },

@@ -9,7 +9,7 @@ import { ApiError, apiErrors } from '../http/api-error.js';
 import { hasBody, readJsonBody } from '../http/json-body.js';
 import { createRouter, guardedRoutes } from '../http/routing.js';
 import {
-  clientInformation, fromRecord, parseClientMetadata, selfManagementAllowed, softwareIdVerified, type ClientRegistrar, type InitialAccessTokens,
+  attributesOf, clientInformation, fromRecord, parseClientMetadata, selfManagementAllowed, softwareIdVerified, type ClientRegistrar, type InitialAccessTokens,
   type RegistrationAccessTokens, type RegistrationPolicy, registrationClientUri,
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
@@ -32,6 +32,8 @@ export interface AdminRouteDependencies {
   algorithms: SigningAlgorithm[];
   /** Every resource server's identifier (the admin API's own included). */
   resources: string[];
+  /** Ids of the initial access tokens the configuration file declares (the file is their source of truth). */
+  configuredInitialAccessTokens: ReadonlySet<string>;
   audit: AuditTrail;
   auditEvents: AuditStore;
   authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
@@ -39,6 +41,8 @@ export interface AdminRouteDependencies {
 
 const epochSeconds = (date: Date | undefined): number | null => (date === undefined ? null : Math.floor(date.getTime() / 1000));
 const notFound = (what: string) => new ApiError('not_found', `no such ${what}`, 404);
+const declaredInConfiguration = (what: string) =>
+  new ApiError('declared_in_configuration', `${what} is declared in the configuration file; change it there`, 409);
 
 const invalidRequest = (reason: string) => new ApiError('invalid_request', `(body): ${reason}`);
 
@@ -110,6 +114,13 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     return client;
   }
 
+  /** A client the admin API may change: not one the configuration file declares (start-up would undo the change). */
+  async function changeableClient(ctx: Context): Promise<ClientRecord> {
+    const client = await existingClient(ctx);
+    if (attributesOf(client).source === 'configuration') throw declaredInConfiguration(`client ${client.clientId}`);
+    return client;
+  }
+
   const clientView = (client: ClientRecord) => ({
     ...clientInformation(fromRecord(client), { issuer, registrationAccessToken: undefined }),
     self_management: selfManagementAllowed(client),
@@ -157,7 +168,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.put(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
-    const client = await existingClient(ctx);
+    const client = await changeableClient(ctx);
     const body = clientRequest(await jsonBody(ctx));
     const updated = await registrar.replace(client, body, adminRegistrant);
     await record(ctx, 'client.update', client.clientId);
@@ -165,7 +176,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.patch(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
-    const client = await existingClient(ctx);
+    const client = await changeableClient(ctx);
     const patch = await jsonBody(ctx, { mediaTypes: ['application/merge-patch+json', 'application/json'] });
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
       throw new ApiError('invalid_request', '(body): a JSON Merge Patch must be an object');
@@ -180,14 +191,14 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.delete(`${ADMIN_PATH}/clients/:clientId`, async (ctx) => {
-    const client = await existingClient(ctx);
+    const client = await changeableClient(ctx);
     await registrar.delete(client.clientId);
     await record(ctx, 'client.delete', client.clientId);
     ctx.status = 204;
   });
 
   admin.post(`${ADMIN_PATH}/clients/:clientId/secret`, async (ctx) => {
-    const client = await existingClient(ctx);
+    const client = await changeableClient(ctx);
     const { grace_period: gracePeriod = 0 } = assertValid<{ grace_period?: number }>(SECRET_ROTATION_REQUEST_SCHEMA, await jsonBody(ctx, { optional: true }));
     const rotated = await registrar.rotateSecret(client, gracePeriod);
     await record(ctx, 'client.secret.rotate', client.clientId);
@@ -195,7 +206,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.post(`${ADMIN_PATH}/clients/:clientId/registration-access-token`, async (ctx) => {
-    const client = await existingClient(ctx);
+    const client = await changeableClient(ctx);
     if (!selfManagementAllowed(client)) {
       throw new ApiError('invalid_request', 'self-management (RFC 7592) is off for this client; set self_management to true first', 409);
     }
@@ -231,6 +242,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.delete(`${ADMIN_PATH}/initial-access-tokens/:id`, async (ctx) => {
+    if (dependencies.configuredInitialAccessTokens.has(ctx.params.id ?? '')) throw declaredInConfiguration(`initial access token ${ctx.params.id}`);
     if (!(await dependencies.initialAccessTokens.revoke(ctx.params.id ?? ''))) throw notFound('initial access token');
     await record(ctx, 'initial_access_token.revoke', undefined, ctx.params.id);
     ctx.status = 204;

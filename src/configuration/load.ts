@@ -123,6 +123,12 @@ function checkRegistration(configuration: Configuration): void {
     if (policy.defaultResource !== undefined && !resources.has(policy.defaultResource)) {
       throw new ConfigurationError(`${at}.defaultResource`, `"${policy.defaultResource}" is not a configured resource server`);
     }
+    policy.allowedResources?.forEach((resource, index) => {
+      if (!resources.has(resource)) throw new ConfigurationError(`${at}.allowedResources[${index}]`, `"${resource}" is not a configured resource server`);
+    });
+    if (policy.allowedResources && policy.defaultResource !== undefined && !policy.allowedResources.includes(policy.defaultResource)) {
+      throw new ConfigurationError(`${at}.defaultResource`, `"${policy.defaultResource}" is not among the policy's allowedResources`);
+    }
   }
   if (!policyNames.has(registration.openPolicy)) {
     throw new ConfigurationError('registration.openPolicy', `unknown policy "${registration.openPolicy}"`);

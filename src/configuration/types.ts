@@ -30,6 +30,7 @@ export interface RegistrationPolicyConfig {
   redirectUriHosts: string[];
   defaultScope?: string;
   defaultResource?: string;
+  allowedResources?: string[];
   maxClientsPerToken?: number;
   requireSoftwareStatement: boolean;
 }

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logging/index.js';
+import { createErrorRenderer } from '../provider/render-error.js';
 import { isBrowserEndpoint, PROVIDER_ROUTES } from '../provider/routes.js';
 import { bodySizeLimit } from './body-limit.js';
 import { clientAddress, type ClientAddressResolver } from './client-address.js';
@@ -35,6 +36,12 @@ export interface HttpDependencies {
 export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
+  const renderBrowserError = createErrorRenderer();
+  // What Koa would print in plain text (a client that hung up mid-body, ...) becomes a JSON line.
+  app.on('error', (error: Error & { status?: number; expose?: boolean }) => {
+    if (error.expose || (error.status !== undefined && error.status < 500)) logger.debug('request error', { error });
+    else logger.error('request error', { error });
+  });
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   const providerCallback = () => {
     const current = provider();
@@ -60,10 +67,22 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
   for (const router of ownRouters) app.use(router.routes());
   app.use(methodNotAllowed(ownRouters, PROVIDER_ROUTES));
 
+  // The browser endpoints lead nowhere until people can sign in, and oidc-provider would store an
+  // interaction or a session for every call to them: anyone could fill the store.
+  app.use(async (ctx, next) => {
+    if (!isBrowserEndpoint(ctx.path)) return next();
+    ctx.status = 400;
+    ctx.set('Cache-Control', 'no-store');
+    renderBrowserError(ctx as unknown as Parameters<typeof renderBrowserError>[0], {
+      error: 'temporarily_unavailable',
+      error_description: 'people cannot sign in on this server yet; clients get tokens with client credentials',
+    });
+  });
+
   app.use(async (ctx) => {
     // RFC 6749 §5.2, RFC 7662 §2.2, RFC 7009 §2.2: protocol endpoints answer JSON, whatever the
     // client's Accept header prefers; only pages a browser visits may answer HTML.
-    if (!isBrowserEndpoint(ctx.path)) ctx.req.headers.accept = 'application/json';
+    ctx.req.headers.accept = 'application/json';
     ctx.respond = false;
     await providerCallback()(ctx.req, ctx.res);
   });

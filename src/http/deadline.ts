@@ -9,6 +9,7 @@ import { RETRY_AFTER_SECONDS } from './request-context.js';
  */
 export function requestDeadline(deadlineMs: number): Middleware {
   return async (ctx: Context, next: Next) => {
+    ctx.state.deadline = Date.now() + deadlineMs;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<true>((resolve) => {
       timer = setTimeout(() => resolve(true), deadlineMs);
@@ -28,4 +29,17 @@ export function requestDeadline(deadlineMs: number): Middleware {
       'Retry-After': String(RETRY_AFTER_SECONDS),
     });
   };
+}
+
+/**
+ * Stops work whose caller was already answered 503 (a body that took longer than the deadline to
+ * arrive): nothing is written on behalf of a request its caller was told failed.
+ */
+export function assertWithinDeadline(ctx: Context): void {
+  const deadline: unknown = ctx.state.deadline;
+  if (typeof deadline === 'number' && Date.now() > deadline) {
+    throw new ApiError('temporarily_unavailable', 'the request could not be completed in time; retry later', 503, {
+      'Retry-After': String(RETRY_AFTER_SECONDS),
+    });
+  }
 }

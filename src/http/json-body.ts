@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 
 import { ApiError } from './api-error.js';
 import { bodyTooLarge, MAX_BODY_BYTES } from './body-limit.js';
+import { assertWithinDeadline } from './deadline.js';
 
 /** The deepest nesting of arrays and objects a request body may have. */
 export const MAX_JSON_DEPTH = 32;
@@ -35,6 +36,7 @@ export async function readJsonBody(
     if (error instanceof ApiError) throw error;
     throw invalid('the body could not be read');
   }
+  assertWithinDeadline(ctx);
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw invalid('the body is empty');
   if (nestingDepth(text) > MAX_JSON_DEPTH) throw invalid(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);

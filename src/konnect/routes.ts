@@ -40,6 +40,11 @@ export function konnectRoutes({ config, registrar, policy, resourceServers, audi
   const resources = new Map(resourceServers.map((server) => [server.resource, server]));
 
   router.use(apiErrors);
+  // Responses carry client secrets: never cached.
+  router.use(async (ctx: Context, next: Next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
   const authenticate = async (ctx: Context, next: Next) => {
     const key = ctx.get('x-api-key');
     const index = key ? matchApiKey(key) : -1;

@@ -59,6 +59,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper),
     features: {
       devInteractions: { enabled: false },
+      // No one signs in yet: no logout endpoint that stores sessions for anyone who calls it.
+      rpInitiatedLogout: { enabled: false },
       userinfo: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },

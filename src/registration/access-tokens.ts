@@ -43,6 +43,11 @@ export class RegistrationAccessTokens {
     return (await this.registrations.rotateAccessToken(clientId, this.hasher.hash(token), next.key)) ? next.token : undefined;
   }
 
+  /** Undoes a rotation whose update was not written: the token that was sent works again. */
+  async restore(clientId: string, rotated: string, original: string): Promise<void> {
+    await this.registrations.undoRotation(clientId, this.hasher.hash(original), this.hasher.hash(rotated));
+  }
+
   async revokeAll(clientId: string): Promise<void> {
     await this.models.destroyByClientId(clientId, REGISTRATION_ACCESS_TOKEN_MODEL);
   }

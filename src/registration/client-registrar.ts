@@ -6,7 +6,7 @@ import {
 } from '../storage/index.js';
 import { generateSecret, type RegistrationAccessTokens } from './access-tokens.js';
 import { attributesOf, ceilingOf, toStoredAttributes, type ClientAttributes } from './attributes.js';
-import { invalidClientMetadata, RegistrationError } from './errors.js';
+import { clientChanged, clientGone, invalidClientMetadata, RegistrationError } from './errors.js';
 import { ADMIN_CLIENT_PROPERTIES, parseClientMetadata, SERVER_ASSIGNED, type ClientMetadata } from './metadata-schema.js';
 import { applyPolicy, type RegistrationPolicy } from './policy.js';
 import type { SoftwareStatements } from './software-statement.js';
@@ -83,6 +83,8 @@ export function generateClientId(): string {
 
 const SECRETLESS_METHODS = new Set(['private_key_jwt', 'none']);
 
+const startOfNextSecond = (now: Date) => new Promise((resolve) => setTimeout(resolve, 1_000 - (now.getTime() % 1_000) + 1));
+
 interface EffectiveMetadata {
   metadata: ClientMetadata;
   clientId?: string;
@@ -123,6 +125,10 @@ export class ClientRegistrar {
   async register(body: unknown, registrant: Registrant, context: ChangeContext): Promise<RegisteredClient> {
     const effective = await this.#effectiveMetadata(body, registrant);
     const { metadata, clientId: chosenId, clientSecretExpiresAt = 0 } = effective;
+    // A chosen id may be one that was deleted a moment ago. Token iat has a one-second resolution
+    // and a token issued before a registration is inactive: starting the registration on a fresh
+    // second keeps the earlier registration's tokens dead, whatever second they were issued in.
+    if (chosenId !== undefined) await startOfNextSecond(this.dependencies.now());
     const now = this.dependencies.now();
     const clientId = chosenId ?? this.#generateClientId();
     const clientSecret = SECRETLESS_METHODS.has(String(metadata.token_endpoint_auth_method)) ? undefined : generateSecret();
@@ -225,7 +231,7 @@ export class ClientRegistrar {
 
     return {
       commit: async () => {
-        await this.dependencies.clients.upsert({ ...existing, metadata: stored, attributes: toStoredAttributes(attributes) });
+        await this.#update({ ...existing, metadata: stored, attributes: toStoredAttributes(attributes) });
         if (previous.selfManagement !== false && attributes.selfManagement === false) {
           await this.dependencies.registrationAccessTokens.revokeAll(existing.clientId);
         }
@@ -258,7 +264,7 @@ export class ClientRegistrar {
     const metadata: JsonObject = { ...existing.metadata, client_secret: this.dependencies.hasher.hash(clientSecret), client_secret_expires_at: 0 };
     if (previous.length > 0) metadata.previous_client_secrets = previous;
     else delete metadata.previous_client_secrets;
-    await this.dependencies.clients.upsert({ ...existing, metadata });
+    await this.#update({ ...existing, metadata });
     return { clientSecret, clientSecretExpiresAt: 0 };
   }
 
@@ -296,6 +302,12 @@ export class ClientRegistrar {
       ...(adminChosen.clientSecretExpiresAt === undefined ? {} : { clientSecretExpiresAt: adminChosen.clientSecretExpiresAt }),
       ...(adminChosen.selfManagement === undefined ? {} : { selfManagement: adminChosen.selfManagement }),
     };
+  }
+
+  /** Writes a client as it was read, or nothing: a change or a delete made meanwhile wins. */
+  async #update(record: ClientRecord): Promise<void> {
+    if (await this.dependencies.clients.update(record)) return;
+    throw (await this.dependencies.clients.find(record.clientId)) ? clientChanged() : clientGone();
   }
 
   async #validate(clientId: string, metadata: ClientMetadata, clientSecret: string | undefined): Promise<void> {

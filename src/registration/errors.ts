@@ -8,6 +8,12 @@ export class RegistrationError extends ApiError {
 export const invalidClientMetadata = (field: string, problem: string): RegistrationError =>
   new RegistrationError('invalid_client_metadata', `${field}: ${problem}`);
 
+/** An update found the client changed or deleted since it was read: nothing was written. */
+export const clientChanged = (): RegistrationError =>
+  new RegistrationError('conflict', 'the client changed while this request was processed; read it again and retry', 409);
+
+export const clientGone = (): RegistrationError => new RegistrationError('not_found', 'the client no longer exists', 404);
+
 export const invalidRedirectUri = (problem: string): RegistrationError =>
   new RegistrationError('invalid_redirect_uri', `redirect_uris: ${problem}`);
 

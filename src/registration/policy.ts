@@ -81,5 +81,6 @@ export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolic
   effective.redirect_uris = redirectUris;
 
   if (policy.defaultResource !== undefined) effective.default_resource = policy.defaultResource;
+  if (policy.allowedResources !== undefined) effective.allowed_resources = [...policy.allowedResources];
   return effective;
 }

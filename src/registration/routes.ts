@@ -151,7 +151,14 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
         throw invalidRegistrationAccessToken();
       }
     }
-    const updated = await prepared.commit();
+    let updated;
+    try {
+      updated = await prepared.commit();
+    } catch (error) {
+      // Nothing was written (the client changed meanwhile): the client keeps the token it sent.
+      if (registrationAccessToken !== token) await registrationAccessTokens.restore(client.clientId, registrationAccessToken, token);
+      throw error;
+    }
     await record(ctx, 'client.update', actor, 'success', client.clientId);
     noStore(ctx);
     ctx.body = clientInformation(updated, { issuer, registrationAccessToken });

@@ -15,6 +15,11 @@ const MAX_ENTRIES = 10_000;
  */
 export class CachedClientStore implements ClientStore {
   readonly #entries = new Map<string, Entry>();
+  /**
+   * Writes under way or done since a read began: a read that raced a write must not cache what
+   * it read (it may predate the write).
+   */
+  #writes = 0;
 
   constructor(
     private readonly store: ClientStore,
@@ -25,20 +30,34 @@ export class CachedClientStore implements ClientStore {
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const entry = this.#entries.get(clientId);
     if (entry && this.now() - entry.readAt < this.maxAgeMs) return entry.record;
+    const writesBefore = this.#writes;
     const record = await this.store.find(clientId);
-    if (record) this.#remember(record);
+    if (record && this.#writes === writesBefore) this.#remember(record);
     else this.#entries.delete(clientId);
     return record;
   }
 
-  async upsert(record: ClientRecord): Promise<void> {
-    this.#entries.delete(record.clientId);
-    await this.store.upsert(record);
+  upsert(record: ClientRecord): Promise<void> {
+    return this.#write(record.clientId, () => this.store.upsert(record));
   }
 
-  async delete(clientId: string): Promise<boolean> {
+  update(record: ClientRecord): Promise<boolean> {
+    return this.#write(record.clientId, () => this.store.update(record));
+  }
+
+  delete(clientId: string): Promise<boolean> {
+    return this.#write(clientId, () => this.store.delete(clientId));
+  }
+
+  async #write<T>(clientId: string, write: () => Promise<T>): Promise<T> {
+    this.#writes += 1;
     this.#entries.delete(clientId);
-    return this.store.delete(clientId);
+    try {
+      return await write();
+    } finally {
+      this.#writes += 1;
+      this.#entries.delete(clientId);
+    }
   }
 
   list(query: ClientListQuery): Promise<ClientRecord[]> {

@@ -44,6 +44,8 @@ export interface ClientRecord {
   /** Server-side bookkeeping never shown to the client (registration policy, ...). */
   attributes: JsonObject;
   createdAt: Date;
+  /** Increases with every update: what update() checks so that no change overwrites one it did not see. */
+  revision?: number | undefined;
 }
 
 /** Keyset pagination over clients in (createdAt, clientId) order: stable under inserts and deletes. */
@@ -58,7 +60,13 @@ export interface ClientListQuery {
 }
 
 export interface ClientStore {
+  /** Creates or overwrites, unconditionally: for clients the configuration file declares. */
   upsert(record: ClientRecord): Promise<void>;
+  /**
+   * Replaces a client as it was read: false (and nothing written) when it was deleted or changed
+   * since (its revision moved on), so that a change made meanwhile is never undone.
+   */
+  update(record: ClientRecord): Promise<boolean>;
   find(clientId: string): Promise<ClientRecord | undefined>;
   list(query: ClientListQuery): Promise<ClientRecord[]>;
   /** True when a client was deleted. */
@@ -143,6 +151,8 @@ export interface RegistrationStore {
    * same old key, exactly one returns true; the others (and a key no longer valid) false.
    */
   rotateAccessToken(clientId: string, oldKey: string, newKey: string): Promise<boolean>;
+  /** Undoes a rotation (its update was not written): the old key works again, the new one no longer. */
+  undoRotation(clientId: string, oldKey: string, newKey: string): Promise<void>;
   /**
    * Removes what creations interrupted before completing (a crash, a lost database) left behind,
    * if they started before the given time, and records each removal in the audit trail; returns

@@ -1,3 +1,5 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
+
 import request from 'supertest';
 
 import { ADMIN_TOKEN } from '../support/admin.js';
@@ -17,6 +19,33 @@ const CONFIG: Record<string, unknown> & { registration: RegistrationSection } = 
   adminTokens: [ADMIN_TOKEN],
   claims: [{ name: 'app.clientId', value: 'app.clientId' }, { name: 'tenant', value: 'app.profile.tenant' }],
 };
+
+/** A JSON request whose headers go out now and whose body goes out on send(): in flight while the test acts. */
+function heldRequest(url: string, method: string, path: string, token: string, body: unknown): { send(): Promise<{ status: number; body: unknown }> } {
+  const text = JSON.stringify(body);
+  const { hostname, port } = new URL(url);
+  let outgoing: ClientRequest;
+  const answered = new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    outgoing = httpRequest({
+      host: hostname, port, method, path,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+    }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+    });
+    outgoing.on('error', reject);
+    outgoing.write(text.slice(0, 1));
+  });
+  return {
+    send: async () => {
+      // Let the guard read the client before the administrator acts.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      outgoing.end(text.slice(1));
+      return answered;
+    },
+  };
+}
 
 interface Registration {
   client_id: string;
@@ -128,6 +157,36 @@ describe.each(backends)('RFC 7592 never grants more than an administrator did ($
     const current = (await manage(server.url, 'get', client.client_id, winners[0]!.body.registration_access_token).expect(200)).body;
     expect(current.client_name).toBe(winners[0]!.body.client_name);
     await manage(server.url, 'get', client.client_id, client.registration_access_token).expect(401);
+  });
+
+  test('an update whose body arrives after an administrator\'s change fails, and never undoes the change', async () => {
+    const client = await restricted({ scope: 'orders:read partners:read', allowed_resources: ['https://api.example.com', 'https://partners.example.com'] });
+    const held = heldRequest(server.url, 'PUT', `/reg/${client.client_id}`, client.registration_access_token!, {
+      client_id: client.client_id, ...CLIENT_CREDENTIALS_ONLY, scope: 'orders:read partners:read', client_name: 'late',
+    });
+    await admin.patch(`/clients/${client.client_id}`, { allowed_resources: ['https://api.example.com'] }).expect(200);
+    const rotated = await request(server.url).post(`/admin/clients/${client.client_id}/secret`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    const late = await held.send();
+    expect(late.status).toBe(409);
+    const now = (await admin.get(`/clients/${client.client_id}`).expect(200)).body;
+    expect(now.allowed_resources).toEqual(['https://api.example.com']);
+    expect(now.client_name).toBe('Restricted');
+    expect((await requestToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret })).status).toBe(401);
+    await issueToken(server.url, { clientId: client.client_id, clientSecret: rotated.body.client_secret, scope: 'orders:read' });
+    // The registration access token the late update sent still works: nothing of it was used up.
+    await manage(server.url, 'get', client.client_id, client.registration_access_token).expect(200);
+  });
+
+  test('an update whose body arrives after the client was deleted does not bring it back', async () => {
+    const client = await restricted();
+    const held = heldRequest(server.url, 'PUT', `/reg/${client.client_id}`, client.registration_access_token!, {
+      client_id: client.client_id, ...CLIENT_CREDENTIALS_ONLY, scope: 'orders:read',
+    });
+    await request(server.url).delete(`/admin/clients/${client.client_id}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(204);
+    const late = await held.send();
+    expect([401, 404]).toContain(late.status);
+    await admin.get(`/clients/${client.client_id}`).expect(404);
+    expect((await requestToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret })).status).toBe(401);
   });
 
   test('a client whose registration policy is gone is refused, never given the open policy instead', async () => {

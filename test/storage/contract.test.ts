@@ -122,10 +122,30 @@ describe.each(backends)('storage contract ($name)', (backend) => {
         metadata: { client_name: 'A', profile: { 'tenant.id': 't1' } },
         attributes: { policy: 'p.1' },
         createdAt,
+        revision: expect.any(Number),
       });
       expect(await store.clients.delete('client-a')).toBe(true);
       expect(await store.clients.find('client-a')).toBeUndefined();
       expect(await store.clients.delete('client-a')).toBe(false);
+    });
+
+    test('update writes a client only as it was read: never over a change made since, never after a delete', async () => {
+      await store.clients.upsert({ clientId: 'cas', metadata: { client_name: 'v1' }, attributes: {}, createdAt: new Date() });
+      const read = (await store.clients.find('cas'))!;
+      expect(await store.clients.update({ ...read, metadata: { client_name: 'v2' } })).toBe(true);
+      const second = (await store.clients.find('cas'))!;
+      expect(second.metadata).toEqual({ client_name: 'v2' });
+      expect(second.revision).toBeGreaterThan(read.revision!);
+      // A writer that read v1 loses: v2 stays.
+      expect(await store.clients.update({ ...read, metadata: { client_name: 'stale' } })).toBe(false);
+      expect((await store.clients.find('cas'))!.metadata).toEqual({ client_name: 'v2' });
+      // Concurrent writers of one revision: exactly one wins.
+      const outcomes = await Promise.all(['a', 'b', 'c'].map((name) => store.clients.update({ ...second, metadata: { client_name: name } })));
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      // A deleted client is not brought back.
+      await store.clients.delete('cas');
+      expect(await store.clients.update({ ...second, metadata: { client_name: 'revived' } })).toBe(false);
+      expect(await store.clients.find('cas')).toBeUndefined();
     });
 
     test('list pages through clients in creation order, exactly once each, under concurrent inserts and deletes', async () => {

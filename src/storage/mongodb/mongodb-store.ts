@@ -34,6 +34,8 @@ interface ClientDocument {
   _id: string;
   metadata: string;
   attributes: string;
+  /** Absent on clients written before revisions existed (revision 0). */
+  revision?: number;
   /** Set while a creation is under way; such a client is invisible until it completes. */
   pending?: boolean;
   pendingSince?: Date;
@@ -80,6 +82,12 @@ interface SigningKeyDocument {
   activateAt: Date;
   retireAt: Date | null;
   removeAt: Date | null;
+}
+
+/** One writer's claim on a client revision: `_id` is `<client id>#<created at>#<revision>`, unique. */
+interface RevisionClaimDocument {
+  _id: string;
+  expiresAt: Date;
 }
 
 interface RevokedTokenDocument {
@@ -162,7 +170,7 @@ export class MongoStore implements Store {
     this.#db = db;
     this.#timeoutMs = timeoutMs;
     this.models = new MongoModelStore(db.collection<ModelDocument>('oidc_models'));
-    this.clients = new MongoClientStore(db.collection<ClientDocument>('clients'));
+    this.clients = new MongoClientStore(db.collection<ClientDocument>('clients'), db.collection<RevisionClaimDocument>('client_revision_claims'));
     this.initialAccessTokens = new MongoInitialAccessTokenStore(
       db.collection<InitialAccessTokenDocument>('initial_access_tokens'),
       db.collection<InitialAccessTokenUseDocument>('initial_access_token_uses'),
@@ -206,7 +214,7 @@ export class MongoStore implements Store {
     await this.#db.collection<SigningKeyDocument>('signing_keys').createIndex({ alg: 1, generation: 1 }, { name: 'alg_generation', unique: true });
 
     this.#expiryMode = 'ttl-index';
-    for (const name of ['oidc_models', 'revoked_tokens']) {
+    for (const name of ['oidc_models', 'revoked_tokens', 'client_revision_claims']) {
       const collection = this.#db.collection(name);
       try {
         await collection.createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 });
@@ -223,11 +231,12 @@ export class MongoStore implements Store {
   }
 
   async sweepExpired(now: Date): Promise<number> {
-    const [models, revoked] = await Promise.all([
+    const [models, revoked, claims] = await Promise.all([
       this.#db.collection<ModelDocument>('oidc_models').deleteMany({ expiresAt: { $ne: null, $lte: now } }),
       this.#db.collection<RevokedTokenDocument>('revoked_tokens').deleteMany({ expiresAt: { $lte: now } }),
+      this.#db.collection<RevisionClaimDocument>('client_revision_claims').deleteMany({ expiresAt: { $lte: now } }),
     ]);
-    return models.deletedCount + revoked.deletedCount;
+    return models.deletedCount + revoked.deletedCount + claims.deletedCount;
   }
 
   async close(): Promise<void> {
@@ -311,11 +320,20 @@ function toClient(document: ClientDocument): ClientRecord {
     metadata: JSON.parse(document.metadata) as JsonObject,
     attributes: JSON.parse(document.attributes ?? '{}') as JsonObject,
     createdAt: document.createdAt,
+    revision: document.revision ?? 0,
   };
 }
 
+/**
+ * update() is a compare-and-set on the client's revision. FerretDB applies concurrent conditional
+ * updates without isolation, so the writer first claims the revision it read by inserting a
+ * uniquely named document: of concurrent writers of one revision exactly one gets that far.
+ */
 class MongoClientStore implements ClientStore {
-  constructor(private readonly collection: Collection<ClientDocument>) {}
+  constructor(
+    private readonly collection: Collection<ClientDocument>,
+    private readonly claims: Collection<RevisionClaimDocument>,
+  ) {}
 
   async upsert(record: ClientRecord): Promise<void> {
     const write = () => this.collection.updateOne(
@@ -327,6 +345,7 @@ class MongoClientStore implements ClientStore {
           clientName: typeof record.metadata.client_name === 'string' ? record.metadata.client_name : null,
           softwareId: typeof record.metadata.software_id === 'string' ? record.metadata.software_id : null,
         },
+        $inc: { revision: 1 },
         $setOnInsert: { createdAt: record.createdAt },
       },
       { upsert: true },
@@ -338,6 +357,31 @@ class MongoClientStore implements ClientStore {
       if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
       await write();
     }
+  }
+
+  async update(record: ClientRecord): Promise<boolean> {
+    const revision = record.revision ?? 0;
+    try {
+      // The creation time tells a client from an earlier one that had the same id.
+      await this.claims.insertOne({ _id: `${record.clientId}#${record.createdAt.getTime()}#${revision}`, expiresAt: new Date(Date.now() + 86_400_000) });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+    const asRead = revision === 0 ? { $or: [{ revision: 0 }, { revision: { $exists: false } }] } : { revision };
+    const result = await this.collection.updateOne(
+      { _id: record.clientId, pending: { $exists: false }, ...asRead },
+      {
+        $set: {
+          metadata: JSON.stringify(record.metadata),
+          attributes: JSON.stringify(record.attributes),
+          clientName: typeof record.metadata.client_name === 'string' ? record.metadata.client_name : null,
+          softwareId: typeof record.metadata.software_id === 'string' ? record.metadata.software_id : null,
+          revision: revision + 1,
+        },
+      },
+    );
+    return result.matchedCount === 1;
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
@@ -626,6 +670,12 @@ class MongoRegistrationStore implements RegistrationStore {
     await this.models.insertOne(modelDocument(REGISTRATION_ACCESS_TOKEN_MODEL, newKey, clientId, null));
     await this.models.deleteOne({ _id: modelId(REGISTRATION_ACCESS_TOKEN_MODEL, oldKey) });
     return true;
+  }
+
+  async undoRotation(clientId: string, oldKey: string, newKey: string): Promise<void> {
+    await this.models.insertOne(modelDocument(REGISTRATION_ACCESS_TOKEN_MODEL, oldKey, clientId, null));
+    await this.models.deleteOne({ _id: modelId(REGISTRATION_ACCESS_TOKEN_MODEL, newKey), clientId });
+    await this.models.deleteOne({ _id: modelId(ROTATED_TOKEN_MODEL, oldKey), clientId });
   }
 
   async repair(startedBefore: Date, now: Date): Promise<number> {

@@ -41,7 +41,8 @@ const SCHEMA = `
     attributes TEXT NOT NULL DEFAULT '{}',
     client_name TEXT,
     software_id TEXT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS clients_created ON clients (created_at, client_id);
   CREATE INDEX IF NOT EXISTS clients_name ON clients (client_name, created_at, client_id) WHERE client_name IS NOT NULL;
@@ -168,6 +169,7 @@ export class SqliteStore implements Store {
     try {
       releaseLock = recordLockHolder(dataDir);
       db.exec(SCHEMA);
+      migrate(db);
       restrictFiles(dataDir, DATABASE_FILE);
       return guardStore(new SqliteStore(db, releaseLock), timeoutMs, isSqliteUnavailable);
     } catch (error) {
@@ -207,6 +209,12 @@ export class SqliteStore implements Store {
     this.#db.close();
     this.#releaseLock();
   }
+}
+
+/** Brings a database written by an earlier version up to the current schema. */
+function migrate(db: DatabaseSync): void {
+  const columns = (db.prepare('PRAGMA table_info(clients)').all() as { name: string }[]).map((column) => column.name);
+  if (!columns.includes('revision')) db.exec('ALTER TABLE clients ADD COLUMN revision INTEGER NOT NULL DEFAULT 0');
 }
 
 /** Runs statements as one transaction: all of them, or (on any error) none. */
@@ -323,6 +331,7 @@ interface ClientRow {
   metadata: string;
   attributes: string;
   created_at: number;
+  revision: number;
 }
 
 function toClient(row: ClientRow): ClientRecord {
@@ -331,11 +340,13 @@ function toClient(row: ClientRow): ClientRecord {
     metadata: JSON.parse(row.metadata) as JsonObject,
     attributes: JSON.parse(row.attributes) as JsonObject,
     createdAt: new Date(row.created_at),
+    revision: row.revision,
   };
 }
 
 class SqliteClientStore implements ClientStore {
   readonly #upsert: StatementSync;
+  readonly #update: StatementSync;
   readonly #find: StatementSync;
   readonly #delete: StatementSync;
   readonly #list: ConditionalSelect;
@@ -344,10 +355,14 @@ class SqliteClientStore implements ClientStore {
     this.#upsert = db.prepare(`
       INSERT INTO clients (client_id, metadata, attributes, client_name, software_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, attributes = excluded.attributes,
-        client_name = excluded.client_name, software_id = excluded.software_id`);
-    this.#find = db.prepare('SELECT client_id, metadata, attributes, created_at FROM clients WHERE client_id = ?');
+        client_name = excluded.client_name, software_id = excluded.software_id, revision = clients.revision + 1`);
+    this.#update = db.prepare(`
+      UPDATE clients SET metadata = ?, attributes = ?, client_name = ?, software_id = ?, revision = revision + 1
+      WHERE client_id = ? AND revision = ?`);
+    const columns = 'client_id, metadata, attributes, created_at, revision';
+    this.#find = db.prepare(`SELECT ${columns} FROM clients WHERE client_id = ?`);
     this.#delete = db.prepare('DELETE FROM clients WHERE client_id = ?');
-    this.#list = new ConditionalSelect(db, 'SELECT client_id, metadata, attributes, created_at FROM clients', 'created_at, client_id');
+    this.#list = new ConditionalSelect(db, `SELECT ${columns} FROM clients`, 'created_at, client_id');
   }
 
   async list({ limit, after, clientName, softwareId }: ClientListQuery): Promise<ClientRecord[]> {
@@ -364,6 +379,14 @@ class SqliteClientStore implements ClientStore {
       record.clientId, JSON.stringify(record.metadata), JSON.stringify(record.attributes),
       stringOrNull(record.metadata.client_name), stringOrNull(record.metadata.software_id), record.createdAt.getTime(),
     );
+  }
+
+  async update(record: ClientRecord): Promise<boolean> {
+    const { changes } = this.#update.run(
+      JSON.stringify(record.metadata), JSON.stringify(record.attributes), stringOrNull(record.metadata.client_name),
+      stringOrNull(record.metadata.software_id), record.clientId, record.revision ?? 0,
+    );
+    return Number(changes) === 1;
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
@@ -628,6 +651,13 @@ class SqliteRegistrationStore implements RegistrationStore {
       if (Number(this.#deleteToken.run(oldKey, clientId).changes) !== 1) return false;
       this.#insertToken.run(newKey, JSON.stringify({ clientId }), clientId);
       return true;
+    });
+  }
+
+  async undoRotation(clientId: string, oldKey: string, newKey: string): Promise<void> {
+    transaction(this.db, () => {
+      this.#deleteToken.run(newKey, clientId);
+      this.#insertToken.run(oldKey, JSON.stringify({ clientId }), clientId);
     });
   }
 
