@@ -7,6 +7,7 @@ import { adminRoutes } from './admin/routes.js';
 import { AuditTrail } from './audit/index.js';
 import { createClaimMapper } from './claims/index.js';
 import { createMaintenance } from './maintenance.js';
+import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
 import type { Configuration, SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
@@ -16,7 +17,7 @@ import { createRouter } from './http/routing.js';
 import { KeyRing, type SigningKeySet } from './keys/index.js';
 import { konnectRoutes } from './konnect/index.js';
 import type { Logger } from './logging/index.js';
-import { createAccessTokenVerifier, createProvider, issuedUnderCurrentRegistration, seedStaticClients } from './provider/index.js';
+import { createAccessTokenVerifier, createProvider, issuedUnderCurrentRegistration, syncStaticClients } from './provider/index.js';
 import {
   ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
   unrestrictedPolicy, type ClientMetadata,
@@ -87,9 +88,11 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
+  const authenticationFailures = clientAuthenticationFailures(logger);
   const buildProvider = (keys: SigningKeySet): Provider => {
     const built = createProvider({ configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
+    authenticationFailures.watch(built);
     // Koa's default would print to stderr in plain text; every line the process prints is JSON.
     (built as unknown as NodeJS.EventEmitter).on('error', (error: Error & { status?: number; expose?: boolean }) => {
       // A client's own mistake (an aborted or malformed body) is no server error: it must not fill the error log.
@@ -102,7 +105,8 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   keyRing.onChange((keys) => {
     provider = buildProvider(keys);
   });
-  await seedStaticClients(provider, configuration.clients, clients, hasher, now);
+  await syncStaticClients(configuration.clients, { provider, clients, models: store.models, hasher, logger, now });
+  warnWhenAdminApiUnreachable(configuration, logger);
 
   const { registration } = configuration;
   const policies = resolvePolicies(configuration);
@@ -198,4 +202,12 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
       clearInterval(maintenance);
     },
   };
+}
+
+/** Without an ADMIN_TOKEN, only a client holding admin.clients reaches the admin API: say so at start-up. */
+function warnWhenAdminApiUnreachable(configuration: Configuration, logger: Logger): void {
+  if (configuration.adminTokens.length > 0) return;
+  const automation = configuration.clients.some((client) => typeof client.scope === 'string' && client.scope.split(' ').includes('admin.clients'));
+  if (automation) return;
+  logger.warn('the admin API accepts no ADMIN_TOKEN: unless a client already holds the admin.clients scope, nobody can use it (set ADMIN_TOKEN)');
 }

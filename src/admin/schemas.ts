@@ -303,7 +303,7 @@ export function assertValid<T>(schema: object, body: unknown, code = 'invalid_re
       problem = 'holds a scope no resource server offers';
     } else if (error?.keyword === 'required') {
       field = keyPath(error.instancePath, String(error.params.missingProperty));
-      problem = 'is required here';
+      problem = 'is required';
     }
     throw new ApiError(code, `${field}: ${problem}`);
   }

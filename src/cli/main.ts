@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** The admin CLI: `npm run cli -- <command> [options]`; see `npm run cli -- help`. */
 import { runCli } from './run.js';
 

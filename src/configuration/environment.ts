@@ -3,6 +3,7 @@ import { ConfigurationError } from './errors.js';
 /** Environment variables and the configuration keys they override. */
 export const ENVIRONMENT_KEYS = {
   PORT: 'port',
+  HOST: 'host',
   ISSUER: 'issuer',
   MONGODB_URI: 'mongodbUri',
   DATA_DIR: 'dataDir',

@@ -2,7 +2,7 @@
 export class ConfigurationError extends Error {
   constructor(
     readonly key: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`configuration error: ${key}: ${problem}`);
     this.name = 'ConfigurationError';

@@ -4,7 +4,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
 import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
-import { environmentOverrides, type Environment } from './environment.js';
+import { ENVIRONMENT_KEYS, environmentOverrides, type Environment } from './environment.js';
 import { ConfigurationError } from './errors.js';
 import type { Configuration } from './types.js';
 
@@ -26,15 +26,28 @@ export interface ConfigurationSources {
 /** Reads, merges (file < environment), validates and completes the configuration. */
 export function loadConfiguration({ env, readFile = (path) => readFileSync(path, 'utf8') }: ConfigurationSources): Configuration {
   const fromFile = readConfigurationFile(env.CONFIG_FILE, readFile);
-  const merged: Record<string, unknown> = { ...fromFile, ...environmentOverrides(env) };
+  const overrides = environmentOverrides(env);
+  const merged: Record<string, unknown> = { ...fromFile, ...overrides };
 
-  if (!validateSchema(merged)) {
-    throw describeSchemaError(validateSchema.errors?.[0]);
+  try {
+    if (!validateSchema(merged)) {
+      throw describeSchemaError(validateSchema.errors?.[0]);
+    }
+    const configuration = merged as unknown as Configuration;
+    configuration.issuer ??= `http://localhost:${configuration.port}`;
+    checkSemantics(configuration);
+    return configuration;
+  } catch (error) {
+    throw error instanceof ConfigurationError ? namingVariable(error, overrides) : error;
   }
-  const configuration = merged as unknown as Configuration;
-  configuration.issuer ??= `http://localhost:${configuration.port}`;
-  checkSemantics(configuration);
-  return configuration;
+}
+
+/** A problem with a value that came from an environment variable names the variable, not only the key. */
+function namingVariable(error: ConfigurationError, overrides: Record<string, unknown>): ConfigurationError {
+  const root = /^[A-Za-z]+/.exec(error.key)?.[0];
+  const variable = Object.entries(ENVIRONMENT_KEYS).find(([, key]) => key === root)?.[0];
+  if (root === undefined || variable === undefined || !(root in overrides)) return error;
+  return new ConfigurationError(`${variable} (${error.key})`, error.problem);
 }
 
 function readConfigurationFile(path: string | undefined, readFile: (path: string) => string): Record<string, unknown> {
@@ -84,6 +97,7 @@ function describeSchemaError(error: ErrorObject | undefined): ConfigurationError
 
 function checkSemantics(configuration: Configuration): void {
   checkIssuer(configuration.issuer);
+  checkEncryptionKey(configuration);
   checkResourceServers(configuration);
   checkClaims(configuration);
   checkClients(configuration);
@@ -147,6 +161,13 @@ function checkRegistration(configuration: Configuration): void {
       throw new ConfigurationError(`registration.softwareStatements.trustedIssuers[${index}]`, 'needs jwks or jwksUri');
     }
   });
+}
+
+/** Checked before any network work: MongoDB instances share secrets only through the configured key. */
+function checkEncryptionKey(configuration: Configuration): void {
+  if (configuration.mongodbUri && !configuration.encryptionKey) {
+    throw new ConfigurationError('encryptionKey', 'is required when mongodbUri is set (set ENCRYPTION_KEY to the same secret of at least 32 characters on every instance)');
+  }
 }
 
 function checkIssuer(issuer: string): void {

@@ -93,6 +93,7 @@ export interface AuditConfig {
 
 export interface Configuration {
   port: number;
+  host?: string;
   issuer: string;
   mongodbUri?: string;
   dataDir: string;

@@ -5,6 +5,7 @@ import type { Context, Next } from 'koa';
 import type { Logger } from '../logging/index.js';
 import { StoreUnavailableError } from '../storage/index.js';
 import { ApiError } from './api-error.js';
+import { requestFacts } from './request-facts.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -27,6 +28,8 @@ export function requestContext(logger: Logger) {
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
+    const facts = requestFacts(ctx.req);
+    facts.requestId = requestId;
     const started = performance.now();
     try {
       await next();
@@ -46,13 +49,17 @@ export function requestContext(logger: Logger) {
       ctx.status = rendered.status;
       ctx.body = rendered.body;
     } finally {
-      // The path only: query strings can carry values that must not reach the logs.
-      logger.debug('request', {
+      // The access log: the route (a template, not the path with its values), never a query string or a token.
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      const actor: unknown = ctx.state.actor;
+      logger.info('request', {
         requestId,
         method: ctx.method,
-        path: ctx.path,
-        status: ctx.status,
+        route: facts.route ?? (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched'),
+        status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(facts.clientId ? { clientId: facts.clientId } : {}),
+        ...(typeof actor === 'string' ? { actor } : {}),
       });
     }
   };

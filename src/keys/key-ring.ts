@@ -145,6 +145,18 @@ export class KeyRing {
     };
   }
 
+  #unseal(key: StoredSigningKey): JWK {
+    try {
+      return JSON.parse(this.box.open(key.sealedPrivateJwk)) as JWK;
+    } catch (error) {
+      throw new Error(
+        `the signing key ${key.kid} in the store cannot be decrypted: the encryption key (ENCRYPTION_KEY, or encryption.key in DATA_DIR) `
+        + 'is not the one this store was created with. Start with the original key, or with an empty store.',
+        { cause: error },
+      );
+    }
+  }
+
   /** Re-reads the store and re-evaluates the schedule; listeners hear of any change. */
   async refresh(): Promise<void> {
     const now = this.now().getTime();
@@ -156,7 +168,7 @@ export class KeyRing {
         continue;
       }
       const loaded = this.#loaded.get(key.kid);
-      this.#loaded.set(key.kid, { stored: key, privateJwk: loaded?.privateJwk ?? (JSON.parse(this.box.open(key.sealedPrivateJwk)) as JWK) });
+      this.#loaded.set(key.kid, { stored: key, privateJwk: loaded?.privateJwk ?? this.#unseal(key) });
     }
     for (const kid of this.#loaded.keys()) {
       if (!stored.some((key) => key.kid === kid)) this.#loaded.delete(kid);

@@ -108,6 +108,8 @@ export function parseKonnectBody<T>(schema: typeof APPLICATION_PAYLOAD_SCHEMA | 
     : error?.keyword === 'required'
       ? keyPath(error.instancePath, String(error.params.missingProperty))
       : keyPath(error?.instancePath ?? '');
-  const problem = error?.keyword === 'additionalProperties' ? 'is not part of the contract' : (error?.message ?? 'is invalid');
+  const problem = error?.keyword === 'additionalProperties'
+    ? 'is not part of the contract'
+    : error?.keyword === 'required' ? 'is required' : (error?.message ?? 'is invalid');
   throw new ApiError('invalid_request', `${member} ${problem}`);
 }

@@ -1,3 +1,5 @@
+import { pino, type DestinationStream } from 'pino';
+
 import type { LogLevel } from '../configuration/index.js';
 
 export type LogFields = Record<string, unknown>;
@@ -9,23 +11,26 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** An error as it may be logged: its name and message, never its own properties (which may hold values). */
+const errorFields = (value: unknown) => (value instanceof Error ? { name: value.name, message: value.message } : value);
 
 /**
- * One JSON object per line. Callers pass only what may be logged: identifiers, never a secret or
- * a token value; `error` fields are reduced to their name and message.
+ * One JSON object per line (pino): `{"level":"info","time":"<ISO>","msg":...,...fields}`. Callers
+ * pass only what may be logged: identifiers, never a secret or a token value; `error` fields are
+ * reduced to their name and message.
  */
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
-  const threshold = SEVERITY[level];
-  const log = (lineLevel: LogLevel) => (message: string, fields: LogFields = {}) => {
-    if (SEVERITY[lineLevel] < threshold) return;
-    const entry: LogFields = { time: new Date().toISOString(), level: lineLevel, msg: message };
-    for (const [key, value] of Object.entries(fields)) {
-      entry[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
-    }
-    write(`${JSON.stringify(entry)}\n`);
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: null,
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+    serializers: { error: errorFields },
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const log = destination ? pino(options, destination) : pino(options);
+  const at = (lineLevel: LogLevel) => (message: string, fields: LogFields = {}) => log[lineLevel](fields, message);
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

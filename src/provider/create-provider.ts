@@ -87,11 +87,27 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   return provider;
 }
 
-/** Access tokens live as long as their resource server says (RFC 8707 resolution always yields one). */
+/**
+ * Access tokens live as long as their resource server says (RFC 8707 resolution always yields
+ * one). Every other lifetime is set too, so that oidc-provider never falls back to a default
+ * (and prints a notice about it).
+ */
 function accessTokenLifetimes(resourceServers: readonly ResourceServerConfig[]) {
   const fallback = (resourceServers.find((server) => server.default) ?? resourceServers[0]!).accessTokenTtl;
   const lifetime = (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? fallback;
-  return { AccessToken: lifetime, ClientCredentials: lifetime };
+  const DAY = 86_400;
+  return {
+    AccessToken: lifetime,
+    ClientCredentials: lifetime,
+    AuthorizationCode: 60,
+    BackchannelAuthenticationRequest: 600,
+    DeviceCode: 600,
+    Grant: 14 * DAY,
+    IdToken: 3_600,
+    Interaction: 3_600,
+    RefreshToken: 14 * DAY,
+    Session: 14 * DAY,
+  };
 }
 
 export type { KoaContextWithOIDC };

@@ -1,4 +1,4 @@
 export { createProvider, CLIENT_AUTH_METHODS, type ProviderDependencies } from './create-provider.js';
-export { seedStaticClients } from './static-clients.js';
+export { syncStaticClients } from './static-clients.js';
 export { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
 export { issuedUnderCurrentRegistration } from './token-liveness.js';

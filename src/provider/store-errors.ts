@@ -1,6 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { RETRY_AFTER_SECONDS } from '../http/request-context.js';
+import { requestFacts } from '../http/request-facts.js';
 import { StoreUnavailableError } from '../storage/index.js';
 
 /**
@@ -31,6 +32,9 @@ export async function forProvider<T>(operation: () => Promise<T>): Promise<T> {
 export async function providerErrors(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
   try {
     await next();
+    const facts = requestFacts(ctx.req);
+    facts.route = ctx.oidc?.route ?? facts.route;
+    facts.clientId = ctx.oidc?.client?.clientId ?? facts.clientId;
   } catch (error) {
     const unavailable = error instanceof StoreUnavailableError;
     ctx.status = unavailable ? 503 : 500;

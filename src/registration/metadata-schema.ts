@@ -134,6 +134,7 @@ export function parseClientMetadata(body: unknown, kind: 'self' | 'admin' = 'sel
   const validate = validators[kind];
   if (!validate(body)) {
     const error = validate.errors?.[0];
+    if (error?.keyword === 'required') throw invalidClientMetadata(keyPath(error.instancePath, String(error.params.missingProperty)), 'is required');
     const problem = error?.keyword === 'not' ? 'must be a public key (private key members are refused)' : (error?.message ?? 'is invalid');
     throw invalidClientMetadata(error ? keyPath(error.instancePath) : '(body)', problem);
   }

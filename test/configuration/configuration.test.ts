@@ -52,7 +52,10 @@ describe('configuration', () => {
   test('environment variables override the file', () => {
     const configuration = load(
       { port: 1, issuer: 'https://file.example', dataDir: '/file', adminTokens: ['file-token-0123456789'] },
-      { PORT: '8080', ISSUER: 'https://env.example', DATA_DIR: '/env', ADMIN_TOKEN: 'token-one-0123456789, token-two-0123456789', MONGODB_URI: 'mongodb://db/x' },
+      {
+        PORT: '8080', ISSUER: 'https://env.example', DATA_DIR: '/env', ADMIN_TOKEN: 'token-one-0123456789, token-two-0123456789',
+        MONGODB_URI: 'mongodb://db/x', ENCRYPTION_KEY: 'an-encryption-key-of-32-characters-or-more',
+      },
     );
     expect(configuration).toEqual(expect.objectContaining({
       port: 8080, issuer: 'https://env.example', dataDir: '/env', mongodbUri: 'mongodb://db/x',

@@ -150,6 +150,12 @@ describe.each(backends)('Kong Konnect HTTP DCR bridge ($name)', (backend) => {
       expect(response.status).toBe(400);
       expect(response.body).toEqual({ error: expect.any(String), error_description: expect.stringContaining(member) });
     });
+
+    test('a missing field is reported as "<field> is required"', async () => {
+      const { redirect_uris: _omitted, ...rest } = application();
+      const response = await call('post', '/', '/', rest);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: 'redirect_uris is required' });
+    });
   });
 
   describe('DELETE /{clientId}', () => {

@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { freePort, startServerProcess, stopServerProcess, waitForHealthy } from '../support/server-process.js';
+
+/**
+ * The README's examples, run as a reader would run them: its own text, against the real server
+ * started as the README says, with only the port changed (tests run side by side) and `npm start`
+ * lines left to the test. Every curl fails the block on an HTTP error.
+ */
+interface Block {
+  language: string;
+  section: string;
+  code: string;
+}
+
+const README = readFileSync('README.md', 'utf8');
+
+function blocks(): Block[] {
+  const found: Block[] = [];
+  let section = '';
+  let open: { language: string; lines: string[] } | undefined;
+  for (const line of README.split('\n')) {
+    const fence = /^\s*```(\w*)\s*$/.exec(line);
+    if (fence && !open) {
+      open = { language: fence[1] ?? '', lines: [] };
+    } else if (fence && open) {
+      found.push({ language: open.language, section, code: open.lines.join('\n') });
+      open = undefined;
+    } else if (open) {
+      open.lines.push(line.replace(/^ {2}/, ''));
+    } else if (/^#{2,3} /.test(line)) {
+      section = line.replace(/^#+ /, '');
+    }
+  }
+  return found;
+}
+
+const shellIn = (section: string) => blocks().filter((block) => block.language === 'sh' && block.section === section).map((block) => block.code);
+
+const CLI = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+
+function runnable(code: string, port: number): string {
+  return code
+    .split('\n')
+    .filter((line) => !/\bnpm start\b/.test(line))
+    .join('\n')
+    .replaceAll('localhost:3000', `localhost:${port}`)
+    // The CLI as `npm run cli` runs it, without a compile check in the middle of the test run.
+    .replaceAll(/npm run (-s )?cli --/g, `node ${CLI}`);
+}
+
+function run(script: string, cwd: string, env: Record<string, string>): { status: number | null; output: string } {
+  const prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body --silent --show-error "$@"; }\n';
+  const result = spawnSync('bash', ['-c', prelude + script], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+describe('the README', () => {
+  let workDir: string;
+  let dataDir: string;
+  beforeEach(() => {
+    // Inside the project, so that a script the README saves finds the project's packages (jose).
+    mkdirSync('.test-data', { recursive: true });
+    workDir = mkdtempSync(join('.test-data', 'readme-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'as-readme-'));
+  });
+  afterEach(() => {
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('its quick start is npm ci, npm start and npm test, which the CI script and package.json run', () => {
+    const quickStart = shellIn('Quick start');
+    expect(quickStart).toEqual(expect.arrayContaining(['npm ci\nnpm start', 'npm test', 'CONFIG_FILE=config/example.json npm start']));
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain('dist/src/main.js');
+    expect(scripts.prestart).toContain('build-if-stale');
+    expect(readFileSync('.ci/run', 'utf8')).toMatch(/^npm ci\nnpm test$/m);
+  });
+
+  test('the quick start, API, offline-validation and Konnect examples run against config/example.json', async () => {
+    const port = await freePort();
+    const server = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, CONFIG_FILE: join(process.cwd(), 'config', 'example.json') });
+    try {
+      await waitForHealthy(`http://127.0.0.1:${port}`, server);
+      const jose = blocks().find((block) => block.language === 'js' && block.section === 'API examples');
+      writeFileSync(join(workDir, 'verify.mjs'), runnable(jose!.code, port));
+      const script = [
+        ...shellIn('Quick start').filter((code) => code.includes('curl')),
+        ...shellIn('API examples'),
+        // The offline validation, as the README says to run it, with the token from the examples above.
+        'TOKEN="$TOKEN" node verify.mjs',
+        ...shellIn('Kong Konnect: this server as the Dev Portal\'s DCR provider'),
+      ].map((code) => runnable(code, port)).join('\n');
+      const { status, output } = run(script, workDir, {});
+      expect(output).toContain('"access_token"');
+      expect(output).toContain('"active":false');
+      expect(output).toContain("aud: 'https://api.example.com'");
+      expect(output).toContain('"client_secret"');
+      expect(output).toContain('204');
+      expect(status).toBe(0);
+    } finally {
+      await stopServerProcess(server);
+    }
+  });
+
+  test('the registration walk-through, the admin API examples and the key rotation run against config/registration-example.json', async () => {
+    const port = await freePort();
+    const adminToken = /export ADMIN_TOKEN='([^']+)'/.exec(README)![1]!;
+    const server = startServerProcess({
+      PORT: String(port), DATA_DIR: dataDir, ADMIN_TOKEN: adminToken, CONFIG_FILE: join(process.cwd(), 'config', 'registration-example.json'),
+    });
+    try {
+      await waitForHealthy(`http://127.0.0.1:${port}`, server);
+      const rotation = shellIn('Signing-key rotation that gateway caches survive');
+      const script = [...shellIn('Walk-through'), ...shellIn('Examples'), rotation[0]!].map((code) => runnable(code, port)).join('\n');
+      const { status, output } = run(script, workDir, { PORT: String(port) });
+      expect(output).toContain('"registration_access_token"');
+      expect(output).toContain('HTTP/1.1 204');
+      expect(output).toContain('portal-automation');
+      expect(output).toMatch(/pending/);
+      expect(status).toBe(0);
+    } finally {
+      await stopServerProcess(server);
+    }
+  });
+});
