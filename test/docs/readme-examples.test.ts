@@ -81,6 +81,16 @@ describe('the README', () => {
     expect(readFileSync('.ci/run', 'utf8')).toMatch(/^npm ci\nnpm test$/m);
   });
 
+  test('its local MongoDB recipe names a script that exists, and the store settings the server needs', () => {
+    const recipe = shellIn('Running against MongoDB');
+    expect(recipe).toContain('npm run mongodb:local');
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['mongodb:local']).toMatch(/scripts\/ferretdb\.sh start \$\{MONGODB_PORT:-27017\}/);
+    const start = recipe.find((code) => code.includes('127.0.0.1:27017'));
+    expect(start).toMatch(/MONGODB_URI=mongodb:\/\/127\.0\.0\.1:27017\/authz/);
+    expect(/ENCRYPTION_KEY='([^']+)'/.exec(start!)![1]!.length).toBeGreaterThanOrEqual(32);
+  });
+
   test('the quick start, API, offline-validation and Konnect examples run against config/example.json', async () => {
     const port = await freePort();
     const server = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, CONFIG_FILE: join(process.cwd(), 'config', 'example.json') });
