@@ -1,18 +1,21 @@
 // Benchmarks client_credentials issuance and JWT introspection of this server, on the embedded SQLite
-// store and on MongoDB, against a bare oidc-provider with the same settings (the baseline).
+// store and on MongoDB (one process, and a cluster of workers), against a bare oidc-provider with the
+// same settings (the baseline) and a minimal Koa + jose token endpoint (the ceiling).
 //
-//   npm run bench                      (env: BENCH_DURATION seconds, BENCH_CONNECTIONS, MONGODB_URI)
+//   npm run bench                      (env: BENCH_DURATION seconds, BENCH_CONNECTIONS, MONGODB_URI,
+//                                       BENCH_WORKERS: cluster workers of the last run, default 2)
 //
 // Every server runs in a child process of its own, started as production starts it, and only one is
-// ever under load. This process is the load generator. It also hosts the baseline when re-invoked
-// as `bench.js --baseline-server <port> <config file>`.
+// ever under load. This process is the load generator. It also hosts the baseline and the ceiling
+// when re-invoked as `bench.js --baseline-server|--ceiling-server <port> <config file>`.
 import autocannon from 'autocannon';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import Koa from 'koa';
 import { MongoClient } from 'mongodb';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createNetServer, Socket } from 'node:net';
 import { arch, availableParallelism, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
@@ -24,6 +27,7 @@ import Provider, { errors, type ClientMetadata, type Configuration as ProviderCo
 import { ENVIRONMENT_KEYS, type ResourceServerConfig, type SigningAlgorithm } from '../src/configuration/index.js';
 
 const BASELINE_SERVER_FLAG = '--baseline-server';
+const CEILING_SERVER_FLAG = '--ceiling-server';
 const MAIN_SCRIPT = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const FERRETDB_SCRIPT = fileURLToPath(new URL('../../scripts/ferretdb.sh', import.meta.url));
 const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
@@ -57,11 +61,16 @@ interface BenchConfiguration {
   clients: ClientMetadata[];
 }
 
-type Backend = 'baseline' | 'sqlite' | 'mongodb';
+/** What a row measured: a reference server, or ours on a store (a cluster's label names its workers). */
+type Backend = 'baseline' | 'ceiling' | 'sqlite' | 'mongodb' | `mongodb, ${number} workers`;
 
 interface RunningServer {
   backend: Backend;
   url: string;
+  /** The server's process (a cluster's primary): its CPU time, and its children's, is what a row costs. */
+  pid: number | undefined;
+  /** Whether it serves /metrics (ours does: store time per request comes from there). */
+  hasMetrics: boolean;
   /** How the process ended, when it did. */
   exitDescription(): string | undefined;
   stop(): Promise<void>;
@@ -70,6 +79,8 @@ interface RunningServer {
 interface Settings {
   durationSeconds: number;
   connections: number;
+  /** Workers of the cluster run (MongoDB). */
+  workers: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,34 +97,36 @@ interface LoadRequest {
 
 interface Scenario {
   name: string;
+  /** Whether a reference server can serve it (the ceiling only issues JWTs). */
+  servedBy?(backend: Backend): boolean;
   /** The request to load the server with, after issuing whatever token it needs. */
   prepare(server: RunningServer, client: ClientCredentials): Promise<LoadRequest>;
 }
 
 const RS256_ISSUANCE = issuanceScenario('client_credentials, JWT RS256', RS256_API);
-const SCENARIOS: Scenario[] = [
-  RS256_ISSUANCE,
-  issuanceScenario('client_credentials, JWT ES256', ES256_API),
-  issuanceScenario('client_credentials, opaque', OPAQUE_API),
-  {
-    name: 'introspection of an RS256 JWT',
-    async prepare(server, client) {
-      // Bare oidc-provider answers a JWT with unsupported_token_type, so the baseline introspects an opaque token.
-      const baseline = server.backend === 'baseline';
-      const token = await issueToken(server.url, client, baseline ? OPAQUE_API : RS256_API);
-      return {
-        path: '/token/introspection',
-        form: { token },
-        problemWith: (body) => (body.active === true && body.client_id === client.id ? undefined : 'expected an active token of the client'),
-        ...(baseline && { note: 'baseline introspects an OPAQUE token (bare oidc-provider: JWT -> unsupported_token_type)' }),
-      };
-    },
+const ES256_ISSUANCE = issuanceScenario('client_credentials, JWT ES256', ES256_API);
+const OPAQUE_ISSUANCE = issuanceScenario('client_credentials, opaque', OPAQUE_API);
+const INTROSPECTION: Scenario = {
+  name: 'introspection of an RS256 JWT',
+  servedBy: (backend) => backend !== 'ceiling',
+  async prepare(server, client) {
+    // Bare oidc-provider answers a JWT with unsupported_token_type, so the baseline introspects an opaque token.
+    const baseline = server.backend === 'baseline';
+    const token = await issueToken(server.url, client, baseline ? OPAQUE_API : RS256_API);
+    return {
+      path: '/token/introspection',
+      form: { token },
+      problemWith: (body) => (body.active === true && body.client_id === client.id ? undefined : 'expected an active token of the client'),
+      ...(baseline && { note: 'baseline introspects an OPAQUE token (bare oidc-provider: JWT -> unsupported_token_type)' }),
+    };
   },
-];
+};
+const SCENARIOS: Scenario[] = [RS256_ISSUANCE, ES256_ISSUANCE, OPAQUE_ISSUANCE, INTROSPECTION];
 
 function issuanceScenario(name: string, api: ResourceServerConfig): Scenario {
   return {
     name,
+    servedBy: (backend) => backend !== 'ceiling' || api.accessTokenFormat === 'jwt',
     prepare: async () => ({ path: '/token', form: tokenRequestForm(api), problemWith: (body) => problemWithIssuedToken(body, api) }),
   };
 }
@@ -169,6 +182,12 @@ async function verifyOnce(server: RunningServer, client: ClientCredentials, requ
 interface Measurement {
   /** 2xx responses per second. */
   requestsPerSecond: number;
+  /** 2xx responses in the measured run. */
+  requests: number;
+  /** CPU time (user + system) the server's processes used during the measured run. */
+  cpuSeconds: number | undefined;
+  /** Time spent in store operations during the measured run (from the server's /metrics). */
+  storeSeconds: number | undefined;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -215,12 +234,15 @@ function countsOf(entries: Iterable<[string, number]>): string {
   return [...entries].map(([kind, count]) => `${kind}x${count}`).join(' ');
 }
 
-function measurementOf({ result, errorKinds }: LoadResult): Measurement {
+function measurementOf({ result, errorKinds }: LoadResult, cpuSeconds: number | undefined, storeSeconds: number | undefined): Measurement {
   const otherStatuses = countsOf(Object.entries(result.statusCodeStats)
     .filter(([status]) => !status.startsWith('2'))
     .map(([status, { count }]) => [status, count]));
   return {
     requestsPerSecond: result['2xx'] / result.duration,
+    requests: result['2xx'],
+    cpuSeconds,
+    storeSeconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -238,7 +260,16 @@ async function runScenario(server: RunningServer, client: ClientCredentials, sce
     await verifyOnce(server, client, request);
     progress(`${server.backend}: ${scenario.name}`);
     await generateLoad(server, client, request, WARMUP_SECONDS, settings.connections);
-    row.measurement = measurementOf(await generateLoad(server, client, request, settings.durationSeconds, settings.connections));
+    const cpuBefore = processTreeCpuSeconds(server.pid);
+    const storeBefore = server.hasMetrics ? await storeSecondsOf(server) : undefined;
+    const load = await generateLoad(server, client, request, settings.durationSeconds, settings.connections);
+    const cpuAfter = processTreeCpuSeconds(server.pid);
+    const storeAfter = server.hasMetrics ? await storeSecondsOf(server) : undefined;
+    row.measurement = measurementOf(
+      load,
+      cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+      storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore,
+    );
   } catch (error) {
     row.failure = errorMessage(error);
     progress(`${server.backend}: ${scenario.name} FAILED: ${row.failure}`);
@@ -256,11 +287,12 @@ async function benchmarkBackend(
   } catch (error) {
     const failure = `server did not start: ${errorMessage(error)}`;
     progress(`${backend}: ${failure}`);
-    return SCENARIOS.map((scenario) => ({ scenario: scenario.name, backend, failure }));
+    return SCENARIOS.filter((scenario) => !scenario.servedBy || scenario.servedBy(backend)).map((scenario) => ({ scenario: scenario.name, backend, failure }));
   }
   try {
     const rows: Row[] = [];
     for (const scenario of SCENARIOS) {
+      if (scenario.servedBy && !scenario.servedBy(backend)) continue;
       const exit = server.exitDescription();
       rows.push(exit ? { scenario: scenario.name, backend, failure: `server ${exit}` } : await runScenario(server, client, scenario, settings));
     }
@@ -387,7 +419,7 @@ function cleanEnvironment(): NodeJS.ProcessEnv {
 }
 
 async function startNodeServer(
-  backend: Backend, args: string[], env: NodeJS.ProcessEnv, port: number, readyPath: string, cleanup: Cleanup,
+  backend: Backend, args: string[], env: NodeJS.ProcessEnv, port: number, readyPath: string, cleanup: Cleanup, hasMetrics = false,
 ): Promise<RunningServer> {
   const child = spawnChild(process.execPath, [...NODE_FLAGS, ...args], env);
   let stopping = false;
@@ -406,25 +438,69 @@ async function startNodeServer(
   child.once('exit', () => {
     if (!stopping) progress(`${backend} server ${exitDescription(child)} while under test`);
   });
-  return { backend, url, stop, exitDescription: () => exitDescription(child) };
+  return { backend, url, pid: child.pid, hasMetrics, stop, exitDescription: () => exitDescription(child) };
 }
 
 /** Our server exactly as production starts it: dist/src/main.js, configured by its environment. */
 async function startOurServer(
-  backend: Backend, storeEnv: Record<string, string>, configFile: string, cleanup: Cleanup,
+  backend: Backend, storeEnv: Record<string, string>, configFile: string, cleanup: Cleanup, hasMetrics = true,
 ): Promise<RunningServer> {
   const port = await freePort();
   const env = {
     ...cleanEnvironment(), ...storeEnv,
     PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn', CONFIG_FILE: configFile,
   };
-  return startNodeServer(backend, [MAIN_SCRIPT], env, port, '/healthz', cleanup);
+  return startNodeServer(backend, [MAIN_SCRIPT], env, port, '/healthz', cleanup, hasMetrics);
 }
 
 async function startBaselineServer(configFile: string, cleanup: Cleanup): Promise<RunningServer> {
   const port = await freePort();
   const args = [fileURLToPath(import.meta.url), BASELINE_SERVER_FLAG, String(port), configFile];
   return startNodeServer('baseline', args, cleanEnvironment(), port, '/.well-known/openid-configuration', cleanup);
+}
+
+async function startCeilingServer(configFile: string, cleanup: Cleanup): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [fileURLToPath(import.meta.url), CEILING_SERVER_FLAG, String(port), configFile];
+  return startNodeServer('ceiling', args, cleanEnvironment(), port, '/ready', cleanup);
+}
+
+/** User + system CPU seconds of a process and its children (a cluster's workers), from /proc. */
+function processTreeCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  const ticksPerSecond = 100;
+  const statOf = (id: number) => {
+    try {
+      // The command name is in parentheses and may contain spaces: fields are counted after it.
+      const fields = readFileSync(`/proc/${id}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+    } catch {
+      return undefined;
+    }
+  };
+  const own = statOf(pid);
+  if (!own) return undefined;
+  let ticks = own.ticks;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = statOf(Number(entry));
+    if (child?.ppid === pid) ticks += child.ticks;
+  }
+  return ticks / ticksPerSecond;
+}
+
+/** The server's total time in store operations so far (the sum of its store histogram). */
+async function storeSecondsOf(server: RunningServer): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('store_operation_duration_seconds_sum')) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A database of the benchmark's own: on the MONGODB_URI server when set, on a FerretDB started for the run otherwise. */
@@ -529,6 +605,64 @@ async function baselineProviderConfiguration({ resourceServers, clients }: Bench
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Ceiling: a minimal Koa + jose token endpoint (no oidc-provider), what a token costs at the least
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function serveCeiling(port: number, configFile: string): Promise<void> {
+  const { resourceServers, clients } = JSON.parse(readFileSync(configFile, 'utf8')) as BenchConfiguration;
+  const issuer = `http://127.0.0.1:${port}`;
+  const keys = new Map<string, { key: CryptoKey; kid: string }>();
+  for (const alg of new Set(resourceServers.filter((api) => api.accessTokenFormat === 'jwt').map((api) => api.signingAlg))) {
+    const { privateKey } = await generateKeyPair(alg, alg === 'RS256' ? { modulusLength: 2048 } : {});
+    keys.set(alg, { key: privateKey, kid: randomUUID() });
+  }
+  const secrets = new Map(clients.map((client) => [client.client_id, Buffer.from(String(client.client_secret))]));
+  const byResource = new Map(resourceServers.map((api) => [api.resource, api]));
+  const defaultApi = resourceServers.find((api) => api.default) ?? resourceServers[0]!;
+  const app = new Koa();
+  app.use(async (ctx) => {
+    if (ctx.path === '/ready') {
+      ctx.body = 'ready';
+      return;
+    }
+    if (ctx.method !== 'POST' || ctx.path !== '/token') {
+      ctx.status = 404;
+      return;
+    }
+    const form = new URLSearchParams(await readBody(ctx.req));
+    const [id = '', secret = ''] = Buffer.from(ctx.get('authorization').replace(/^Basic /i, ''), 'base64').toString('utf8').split(':').map(decodeURIComponent);
+    const expected = secrets.get(id);
+    const presented = Buffer.from(secret);
+    if (!expected || expected.length !== presented.length || !timingSafeEqual(expected, presented)) {
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_client' };
+      return;
+    }
+    const api = byResource.get(form.get('resource') ?? defaultApi.resource);
+    const signing = api && keys.get(api.signingAlg);
+    if (form.get('grant_type') !== 'client_credentials' || !api || !signing) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request' };
+      return;
+    }
+    const scope = form.get('scope') ?? '';
+    const now = Math.floor(Date.now() / 1000);
+    const accessToken = await new SignJWT({ client_id: id, scope })
+      .setProtectedHeader({ alg: api.signingAlg, typ: 'at+jwt', kid: signing.kid })
+      .setIssuer(issuer).setSubject(id).setAudience(api.resource).setIssuedAt(now).setExpirationTime(now + api.accessTokenTtl).setJti(randomUUID())
+      .sign(signing.key);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { access_token: accessToken, token_type: 'Bearer', expires_in: api.accessTokenTtl, scope };
+  });
+  createHttpServer(app.callback()).listen(port);
+}
+
 /** One key per algorithm, RS256 first (oidc-provider signs with the first key of an algorithm). */
 async function generateSigningKeys(algorithms: SigningAlgorithm[]): Promise<JWK[]> {
   const keys: JWK[] = [];
@@ -547,16 +681,6 @@ function formatNumber(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function baselineOf(rows: Row[], row: Row): Measurement | undefined {
-  return rows.find((candidate) => candidate.backend === 'baseline' && candidate.scenario === row.scenario)?.measurement;
-}
-
-function ratioToBaseline(rows: Row[], row: Row): number | undefined {
-  const baseline = baselineOf(rows, row);
-  if (!row.measurement || !baseline || baseline.requestsPerSecond === 0) return undefined;
-  return row.measurement.requestsPerSecond / baseline.requestsPerSecond;
-}
-
 function formatRatio(ratio: number | undefined): string {
   return ratio === undefined ? 'n/a' : `${formatNumber(ratio * 100)}%`;
 }
@@ -570,9 +694,26 @@ function renderTable(headers: string[], body: string[][], rightAligned: Readonly
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');
 }
 
+function referenceOf(rows: Row[], row: Row, backend: 'baseline' | 'ceiling'): Measurement | undefined {
+  return rows.find((candidate) => candidate.backend === backend && candidate.scenario === row.scenario)?.measurement;
+}
+
+function ratioTo(rows: Row[], row: Row, backend: 'baseline' | 'ceiling'): number | undefined {
+  const reference = referenceOf(rows, row, backend);
+  if (!row.measurement || !reference || reference.requestsPerSecond === 0) return undefined;
+  return row.measurement.requestsPerSecond / reference.requestsPerSecond;
+}
+
+const perCpuSecond = (m: Measurement | undefined) => (m?.cpuSeconds ? m.requests / m.cpuSeconds : undefined);
+const cpuMsPerRequest = (m: Measurement | undefined) => (m?.cpuSeconds && m.requests ? (m.cpuSeconds * 1000) / m.requests : undefined);
+const storeMsPerRequest = (m: Measurement | undefined) => (m?.storeSeconds !== undefined && m.requests ? (m.storeSeconds * 1000) / m.requests : undefined);
+const optional = (value: number | undefined, digits = 0) => (value === undefined ? '-' : formatNumber(value, digits));
+
 function printResults(rows: Row[]): void {
-  const backendOrder: Backend[] = ['baseline', 'sqlite', 'mongodb'];
-  const ordered = SCENARIOS.flatMap((scenario) => backendOrder.flatMap((backend) =>
+  const backends = [...new Set(rows.map((row) => row.backend))];
+  const order = (backend: Backend) => ['baseline', 'ceiling', 'sqlite', 'mongodb'].indexOf(backend) >>> 0;
+  backends.sort((a, b) => order(a) - order(b));
+  const ordered = SCENARIOS.flatMap((scenario) => backends.flatMap((backend) =>
     rows.filter((row) => row.scenario === scenario.name && row.backend === backend)));
   const notes: string[] = [];
   const noteMark = (text: string) => {
@@ -588,36 +729,84 @@ function printResults(rows: Row[]): void {
       row.failure && `FAILED: ${row.failure}`,
     ]
       .filter((text): text is string => Boolean(text)).map(noteMark).join(' ');
-    if (!m) return [row.scenario, row.backend, '-', '-', '-', '-', '-', '-', marks];
+    if (!m) return [row.scenario, row.backend, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', marks];
     return [
       row.scenario, row.backend, formatNumber(m.requestsPerSecond), formatNumber(m.p50Ms, 1), formatNumber(m.p99Ms, 1),
-      formatRatio(ratioToBaseline(rows, row)), String(m.non2xx), String(m.errors), marks,
+      formatRatio(ratioTo(rows, row, 'baseline')), referenceOf(rows, row, 'ceiling') ? formatRatio(ratioTo(rows, row, 'ceiling')) : '-',
+      optional(perCpuSecond(m)), optional(cpuMsPerRequest(m), 3), optional(storeMsPerRequest(m), 3),
+      String(m.non2xx), String(m.errors), marks,
     ];
   });
-  const headers = ['scenario', 'backend', 'requests/s', 'p50 ms', 'p99 ms', 'vs baseline', 'non-2xx', 'errors', 'notes'];
-  console.log(`\n${renderTable(headers, body, new Set([2, 3, 4, 5, 6, 7]))}`);
+  const headers = ['scenario', 'backend', 'requests/s', 'p50 ms', 'p99 ms', 'vs baseline', 'vs ceiling', 'req/CPU-s', 'CPU ms/req', 'store ms/req', 'non-2xx', 'errors', 'notes'];
+  console.log(`\n${renderTable(headers, body, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]))}`);
   notes.forEach((text, index) => console.log(`[${index + 1}] ${text}`));
-  console.log('requests/s counts 2xx responses only; "vs baseline" = requests/s / baseline requests/s of the same scenario.');
+  console.log('requests/s counts 2xx responses only; "vs baseline"/"vs ceiling" = requests/s / the reference\'s requests/s of the same scenario in this run.');
+  console.log('req/CPU-s = 2xx responses per CPU-second (user + system) of the server\'s processes, comparable across machines and with peers per core;');
+  console.log('CPU ms/req is its inverse; store ms/req = time in store operations per request (from /metrics; waiting on the database, not CPU).');
+}
+
+interface Target {
+  text: string;
+  /** undefined: could not be measured. */
+  passed: boolean | undefined;
+  measured: string;
+}
+
+function targetsOf(rows: Row[]): Target[] {
+  const targets: Target[] = [];
+  const row = (scenario: string, backend: Backend) => rows.find((candidate) => candidate.scenario === scenario && candidate.backend === backend);
+  const ours = rows.filter((candidate) => candidate.backend !== 'baseline' && candidate.backend !== 'ceiling');
+  const ratioTarget = (backend: Backend, label: string, minimum: number) => {
+    for (const scenario of SCENARIOS) {
+      const found = row(scenario.name, backend);
+      if (!found) continue;
+      const ratio = ratioTo(rows, found, 'baseline');
+      targets.push({ text: `${scenario.name}, ${label}: >= ${minimum * 100}% of baseline`, passed: ratio === undefined ? undefined : ratio >= minimum, measured: formatRatio(ratio) });
+    }
+  };
+  ratioTarget('sqlite', 'embedded store', 1);
+  ratioTarget('mongodb', 'MongoDB', 0.9);
+  for (const found of ours) {
+    const p99 = found.measurement?.p99Ms;
+    targets.push({ text: `p99 < ${P99_TARGET_MS} ms, ${found.scenario} on ${found.backend}`, passed: p99 === undefined ? undefined : p99 < P99_TARGET_MS, measured: p99 === undefined ? 'not measured' : `${formatNumber(p99, 1)} ms` });
+  }
+  for (const backend of ['sqlite', 'mongodb'] as const) {
+    const introspection = row(INTROSPECTION.name, backend)?.measurement;
+    const issuance = row(RS256_ISSUANCE.name, backend)?.measurement;
+    const ratio = introspection && issuance ? introspection.requestsPerSecond / issuance.requestsPerSecond : undefined;
+    targets.push({ text: `JWT introspection >= JWT (RS256) issuance on ${backend}`, passed: ratio === undefined ? undefined : ratio >= 1, measured: formatRatio(ratio) });
+  }
+  const opaqueMongo = row(OPAQUE_ISSUANCE.name, 'mongodb')?.measurement;
+  const jwtMongo = row(RS256_ISSUANCE.name, 'mongodb')?.measurement;
+  const serverCost = (m: Measurement | undefined) => cpuMsPerRequest(m);
+  const opaqueCost = serverCost(opaqueMongo);
+  const jwtCost = serverCost(jwtMongo);
+  targets.push({
+    text: 'server CPU per opaque token <= per RS256 JWT on MongoDB',
+    passed: opaqueCost === undefined || jwtCost === undefined ? undefined : opaqueCost <= jwtCost,
+    measured: opaqueCost === undefined || jwtCost === undefined ? 'not measured' : `${formatNumber(opaqueCost, 3)} vs ${formatNumber(jwtCost, 3)} ms`,
+  });
+  for (const scenario of [RS256_ISSUANCE, ES256_ISSUANCE]) {
+    const found = row(scenario.name, 'sqlite');
+    const ratio = found && ratioTo(rows, found, 'ceiling');
+    targets.push({ text: `${scenario.name} on sqlite >= 75% of the ceiling (Koa + jose)`, passed: ratio === undefined ? undefined : ratio >= 0.75, measured: formatRatio(ratio) });
+  }
+  for (const [scenario, minimum] of [[ES256_ISSUANCE, 3_000], [OPAQUE_ISSUANCE, 3_500]] as const) {
+    const perSecond = perCpuSecond(row(scenario.name, 'sqlite')?.measurement);
+    targets.push({ text: `${scenario.name} on sqlite >= ${formatNumber(minimum)} per server CPU-second`, passed: perSecond === undefined ? undefined : perSecond >= minimum, measured: optional(perSecond) });
+  }
+  return targets;
 }
 
 function printTargets(rows: Row[]): void {
-  const verdict = (passed: boolean | undefined) => (passed === undefined ? 'FAIL' : passed ? 'PASS' : 'FAIL');
-  const issuanceTarget = (backend: Backend, label: string, minimum: number) => {
-    const row = rows.find((candidate) => candidate.backend === backend && candidate.scenario === RS256_ISSUANCE.name);
-    const ratio = row && ratioToBaseline(rows, row);
-    console.log(`${verdict(ratio === undefined ? undefined : ratio >= minimum)}  JWT issuance (RS256), ${label}: >= ${minimum * 100}% of baseline (measured ${formatRatio(ratio)})`);
-  };
   console.log('\nTargets (the project\'s own goals; FAIL means not met yet, which does not change the exit code; see the README):');
-  issuanceTarget('sqlite', 'embedded store', 1);
-  issuanceTarget('mongodb', 'MongoDB', 0.9);
-  for (const row of rows.filter((candidate) => candidate.backend !== 'baseline')) {
-    const p99 = row.measurement?.p99Ms;
-    const measured = p99 === undefined ? 'not measured' : `${formatNumber(p99, 1)} ms`;
-    console.log(`${verdict(p99 === undefined ? undefined : p99 < P99_TARGET_MS)}  p99 < ${P99_TARGET_MS} ms, ${row.scenario} on ${row.backend} (measured ${measured})`);
+  for (const target of targetsOf(rows)) {
+    const verdict = target.passed === undefined ? 'FAIL' : target.passed ? 'PASS' : 'FAIL';
+    console.log(`${verdict}  ${target.text} (measured ${target.measured})`);
   }
-  const withErrors = rows.filter((row) => row.measurement && (row.measurement.non2xx > 0 || row.measurement.errors > 0));
-  for (const row of withErrors) {
-    console.log(`WARNING  ${row.scenario} on ${row.backend}: ${row.measurement!.non2xx} non-2xx responses, ${row.measurement!.errors} connection errors`);
+  const withErrors = rows.filter((found) => found.measurement && (found.measurement.non2xx > 0 || found.measurement.errors > 0));
+  for (const found of withErrors) {
+    console.log(`WARNING  ${found.scenario} on ${found.backend}: ${found.measurement!.non2xx} non-2xx responses, ${found.measurement!.errors} connection errors`);
   }
 }
 
@@ -630,7 +819,8 @@ function printMachineAndSettings(settings: Settings): void {
   const [load1, load5] = loadavg().map((load) => formatNumber(load, 2));
   console.log(`Machine: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${platform()} ${arch()}, ${formatNumber(totalmem() / 2 ** 30, 1)} GiB RAM, load average ${load1} (1 min) ${load5} (5 min) before the run`);
   console.log(`Load:    autocannon ${autocannonVersion} in this process, ${settings.connections} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up + ${settings.durationSeconds} s per scenario, servers one at a time in child processes`);
-  console.log(`Servers: baseline = bare oidc-provider (in-memory adapter, static client); sqlite = dist/src/main.js with a fresh DATA_DIR; mongodb = dist/src/main.js on ${mongodb}`);
+  console.log(`Servers: baseline = bare oidc-provider (in-memory adapter, static client); ceiling = a minimal Koa + jose token endpoint (form, Basic secret, SignJWT);`);
+  console.log(`         sqlite = dist/src/main.js with a fresh DATA_DIR; mongodb = dist/src/main.js on ${mongodb}, then a cluster of ${settings.workers} workers on it; LOG_LEVEL=warn`);
   console.log(`APIs:    ${RESOURCE_SERVERS.map((api) => `${api.resource} (${api.accessTokenFormat === 'jwt' ? `JWT ${api.signingAlg}` : 'opaque'}, ttl ${api.accessTokenTtl} s)`).join(', ')}; client_secret_basic\n`);
 }
 
@@ -665,6 +855,7 @@ async function main(): Promise<void> {
   const settings: Settings = {
     durationSeconds: positiveIntegerFromEnv('BENCH_DURATION', 10),
     connections: positiveIntegerFromEnv('BENCH_CONNECTIONS', 50),
+    workers: positiveIntegerFromEnv('BENCH_WORKERS', 2),
   };
   const cleanup = new Cleanup();
   stopOnSignals(cleanup);
@@ -682,15 +873,23 @@ async function main(): Promise<void> {
     };
 
     await run('baseline', () => startBaselineServer(configFile, cleanup));
+    await run('ceiling', () => startCeilingServer(configFile, cleanup));
     await run('sqlite', () => {
       const dataDir = join(workDir, 'sqlite');
       mkdirSync(dataDir);
       return startOurServer('sqlite', { DATA_DIR: dataDir }, configFile, cleanup);
     });
+    const mongodb = { MONGODB_URI: '', ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
     await run('mongodb', async () => {
-      const mongodbUri = await benchMongodbUri(workDir, cleanup);
-      return startOurServer('mongodb', { MONGODB_URI: mongodbUri, ENCRYPTION_KEY: randomBytes(32).toString('base64url') }, configFile, cleanup);
+      mongodb.MONGODB_URI = await benchMongodbUri(workDir, cleanup);
+      return startOurServer('mongodb', mongodb, configFile, cleanup);
     });
+    if (settings.workers > 1) {
+      const clusterConfig = join(workDir, 'cluster.json');
+      writeFileSync(clusterConfig, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), cluster: { workers: settings.workers } }), { mode: 0o600 });
+      // Each worker has its own /metrics: the store time of a cluster is not summed here.
+      await run(`mongodb, ${settings.workers} workers`, () => startOurServer(`mongodb, ${settings.workers} workers`, mongodb, clusterConfig, cleanup, false));
+    }
   } finally {
     await cleanup.run();
   }
@@ -700,9 +899,10 @@ async function main(): Promise<void> {
   if (rows.some((row) => row.failure)) process.exitCode = 1;
 }
 
-if (process.argv[2] === BASELINE_SERVER_FLAG) {
-  serveBaseline(Number(process.argv[3]), process.argv[4]!).catch((error: unknown) => {
-    process.stderr.write(`baseline server: ${errorMessage(error)}\n`);
+if (process.argv[2] === BASELINE_SERVER_FLAG || process.argv[2] === CEILING_SERVER_FLAG) {
+  const serve = process.argv[2] === BASELINE_SERVER_FLAG ? serveBaseline : serveCeiling;
+  serve(Number(process.argv[3]), process.argv[4]!).catch((error: unknown) => {
+    process.stderr.write(`${process.argv[2]}: ${errorMessage(error)}\n`);
     process.exit(1);
   });
 } else {

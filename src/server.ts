@@ -7,6 +7,7 @@ import { adminRoutes } from './admin/routes.js';
 import { AuditTrail } from './audit/index.js';
 import { createClaimMapper } from './claims/index.js';
 import { createMaintenance } from './maintenance.js';
+import { createMetrics, metricsRoutes, type Metrics } from './metrics/index.js';
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
 import type { Configuration, SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
@@ -29,6 +30,8 @@ export interface ServerDependencies {
   configuration: Configuration;
   store: Store;
   logger: Logger;
+  /** Where requests and store operations are counted (a fresh registry when absent). */
+  metrics?: Metrics;
   now?: () => Date;
   /** How often the store's upkeep runs (expired records, interrupted registrations, audit retention). */
   sweepIntervalMs?: number;
@@ -52,6 +55,7 @@ const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 /** Wires the server from its parts: keys, provider, registration, admin API, HTTP app, background work. */
 export async function createAuthorizationServer(dependencies: ServerDependencies): Promise<AuthorizationServer> {
   const { configuration, store, logger, now = () => new Date() } = dependencies;
+  const metrics = dependencies.metrics ?? createMetrics({ backend: store.backend });
   const masterSecret = resolveMasterSecret(configuration);
   const box = new SecretBox(masterSecret);
   const hasher = new SecretHasher(masterSecret);
@@ -82,13 +86,13 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
 
   const verifier = createAccessTokenVerifier({
     issuer: configuration.issuer,
-    publicKeys: () => ({ keys: keyRing.snapshot().publicJwks }),
+    publicKeys: () => keyRing.snapshot().publicJwks,
     revocations: store.revocations,
     issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
-  const authenticationFailures = clientAuthenticationFailures(logger);
+  const authenticationFailures = clientAuthenticationFailures(logger, metrics);
   const buildProvider = (keys: SigningKeySet): Provider => {
     const built = createProvider({ configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
@@ -158,6 +162,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   });
 
   const routers = [discoveryRouter, registrationRouter, adminRouter];
+  if (configuration.metrics.enabled) routers.push(metricsRoutes(metrics, configuration.metrics.token));
   if (configuration.konnect) {
     routers.push(konnectRoutes({
       config: configuration.konnect,
@@ -174,6 +179,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     health: () => store.ping(),
     logger,
     routers,
+    metrics,
     deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
     resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
   });

@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { format } from 'node:util';
 
+import { isClusterPrimary, reportReady, runClusterPrimary } from './cluster.js';
 import { ConfigurationError, loadConfiguration, type Configuration } from './configuration/index.js';
 import { createLogger, type Logger } from './logging/index.js';
+import { createMetrics } from './metrics/index.js';
 import { createAuthorizationServer } from './server.js';
 import { openStore } from './storage/index.js';
 
@@ -43,6 +45,10 @@ async function start(): Promise<void> {
   const configuration = loadConfiguration({ env: process.env });
   const logger = createLogger(configuration.logLevel);
   routeConsoleToLogger(logger);
+  if (isClusterPrimary(configuration)) {
+    runClusterPrimary(configuration, logger);
+    return;
+  }
 
   const handle: { current: Handler | undefined } = { current: undefined };
   const httpServer = await listen(configuration, handle);
@@ -50,12 +56,13 @@ async function start(): Promise<void> {
   httpServer.headersTimeout = configuration.http.headersTimeoutSeconds * 1000;
   httpServer.keepAliveTimeout = configuration.http.keepAliveTimeoutSeconds * 1000;
 
-  const store = await openStore(configuration);
+  const metrics = createMetrics({ backend: configuration.mongodbUri ? 'mongodb' : 'sqlite', processMetrics: true });
+  const store = await openStore(configuration, (operation, seconds, failed) => metrics.storeOperation(operation, seconds, failed));
   logger.info('store opened', { backend: store.backend, expiryMode: store.expiryMode });
 
   let server;
   try {
-    server = await createAuthorizationServer({ configuration, store, logger });
+    server = await createAuthorizationServer({ configuration, store, logger, metrics });
   } catch (error) {
     await store.close();
     throw error;
@@ -84,6 +91,7 @@ async function start(): Promise<void> {
     else drained = resolve;
   });
   logger.info('listening', { host: configuration.host ?? 'every interface', port: configuration.port, issuer: configuration.issuer });
+  reportReady();
 
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -98,6 +98,9 @@ function describeSchemaError(error: ErrorObject | undefined): ConfigurationError
 function checkSemantics(configuration: Configuration): void {
   checkIssuer(configuration.issuer);
   checkEncryptionKey(configuration);
+  if (configuration.cluster.workers > 1 && !configuration.mongodbUri) {
+    throw new ConfigurationError('cluster.workers', 'several workers need MongoDB (mongodbUri): the embedded store serves one process');
+  }
   checkResourceServers(configuration);
   checkClaims(configuration);
   checkClients(configuration);

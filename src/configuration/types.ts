@@ -110,4 +110,6 @@ export interface Configuration {
   konnect?: KonnectConfig;
   http: HttpConfig;
   audit: AuditConfig;
+  metrics: { enabled: boolean; token?: string };
+  cluster: { workers: number };
 }

@@ -1,17 +1,19 @@
 import type Router from '@koa/router';
 import Koa from 'koa';
+import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logging/index.js';
+import type { Metrics } from '../metrics/index.js';
 import { createErrorRenderer } from '../provider/render-error.js';
 import { isBrowserEndpoint, PROVIDER_ROUTES } from '../provider/routes.js';
-import { bodySizeLimit } from './body-limit.js';
-import { clientAddress, type ClientAddressResolver } from './client-address.js';
+import { assertDeclaredBodySize } from './body-limit.js';
+import type { ClientAddressResolver } from './client-address.js';
 import { canonicalizeRequest } from './canonical-origin.js';
 import { requestDeadline } from './deadline.js';
 import { healthRoutes, type HealthCheck } from './health.js';
 import { requestContext } from './request-context.js';
-import { canonicalPaths, methodNotAllowed } from './routing.js';
+import { assertCanonicalPath, methodNotAllowed } from './routing.js';
 
 export interface HttpDependencies {
   issuer: string;
@@ -24,6 +26,7 @@ export interface HttpDependencies {
   routers: Router[];
   /** A request not answered within this answers 503. */
   deadlineMs: number;
+  metrics: Metrics;
   resolveClientAddress: ClientAddressResolver;
 }
 
@@ -33,7 +36,7 @@ export interface HttpDependencies {
  * its own guard), 405 for a known path under another method, and everything oidc-provider serves
  * (discovery, JWKS, token, introspection, revocation, ...).
  */
-export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   const renderBrowserError = createErrorRenderer();
@@ -53,38 +56,49 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
     return callback;
   };
 
-  app.use(requestContext(logger));
-  app.use(requestDeadline(deadlineMs));
-  app.use(clientAddress(resolveClientAddress));
-  app.use(async (ctx, next) => {
-    canonicalizeRequest(ctx.req, issuerUrl);
-    await next();
-  });
-  app.use(canonicalPaths());
-  app.use(bodySizeLimit());
-
   const ownRouters = [healthRoutes(health), ...routers];
-  for (const router of ownRouters) app.use(router.routes());
-  app.use(methodNotAllowed(ownRouters, PROVIDER_ROUTES));
+  // Our routes live under a few first path segments; every other request (the token endpoint's,
+  // above all) goes straight on without being matched against each of our routers.
+  const ownSegments = new Set(ownRouters.flatMap((router) => router.stack.map((layer) => firstSegment(String(layer.path)))));
+  const ownRoutes = compose([...ownRouters.map((router) => router.routes() as unknown as Koa.Middleware), methodNotAllowed(ownRouters, [])]);
+  const providerMethods = methodNotAllowed([], PROVIDER_ROUTES);
 
-  // The browser endpoints lead nowhere until people can sign in, and oidc-provider would store an
-  // interaction or a session for every call to them: anyone could fill the store.
-  app.use(async (ctx, next) => {
-    if (!isBrowserEndpoint(ctx.path)) return next();
-    ctx.status = 400;
-    ctx.set('Cache-Control', 'no-store');
-    renderBrowserError(ctx as unknown as Parameters<typeof renderBrowserError>[0], {
-      error: 'temporarily_unavailable',
-      error_description: 'people cannot sign in on this server yet; clients get tokens with client credentials',
-    });
-  });
-
-  app.use(async (ctx) => {
+  const toProvider = (ctx: Koa.Context): Promise<void> => providerMethods(ctx, async () => {
+    // The browser endpoints lead nowhere until people can sign in, and oidc-provider would store
+    // an interaction or a session for every call to them: anyone could fill the store.
+    if (isBrowserEndpoint(ctx.path)) {
+      ctx.status = 400;
+      ctx.set('Cache-Control', 'no-store');
+      renderBrowserError(ctx as unknown as Parameters<typeof renderBrowserError>[0], {
+        error: 'temporarily_unavailable',
+        error_description: 'people cannot sign in on this server yet; clients get tokens with client credentials',
+      });
+      return;
+    }
     // RFC 6749 §5.2, RFC 7662 §2.2, RFC 7009 §2.2: protocol endpoints answer JSON, whatever the
     // client's Accept header prefers; only pages a browser visits may answer HTML.
     ctx.req.headers.accept = 'application/json';
     ctx.respond = false;
     await providerCallback()(ctx.req, ctx.res);
+  }) as Promise<void>;
+
+  app.use(requestContext(logger, metrics));
+  app.use(requestDeadline(deadlineMs));
+  // What every request goes through before anything routes it, synchronously: who the client is
+  // (before any forwarding header is dropped), the issuer's origin, one spelling per path, a
+  // declared body size within the limit; then our routes or oidc-provider's.
+  app.use((ctx) => {
+    ctx.state.clientAddress = resolveClientAddress(ctx.req.socket.remoteAddress ?? '', (name) => ctx.get(name));
+    canonicalizeRequest(ctx.req, issuerUrl);
+    assertCanonicalPath(ctx.path);
+    assertDeclaredBodySize(ctx);
+    return ownSegments.has(firstSegment(ctx.path)) ? ownRoutes(ctx, () => toProvider(ctx)) : toProvider(ctx);
   });
   return app;
+}
+
+/** `/admin/clients` -> `admin`. */
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end < 0 ? path.slice(1) : path.slice(1, end);
 }

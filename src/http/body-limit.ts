@@ -1,4 +1,4 @@
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 
 import { ApiError } from './api-error.js';
 
@@ -9,10 +9,7 @@ export const bodyTooLarge = (): ApiError =>
   new ApiError('invalid_request', `the request body exceeds ${MAX_BODY_BYTES} bytes`, 413, { Connection: 'close' });
 
 /** 413 from the declared Content-Length, before a byte of the body is read. */
-export function bodySizeLimit(): Middleware {
-  return async (ctx: Context, next: Next) => {
-    const declared = ctx.get('content-length');
-    if (declared !== '' && (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES)) throw bodyTooLarge();
-    await next();
-  };
+export function assertDeclaredBodySize(ctx: Context): void {
+  const declared = ctx.get('content-length');
+  if (declared !== '' && (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES)) throw bodyTooLarge();
 }

@@ -1,7 +1,5 @@
 import { BlockList, isIP } from 'node:net';
 
-import type { Context, Middleware, Next } from 'koa';
-
 import type { TrustedProxiesConfig } from '../configuration/index.js';
 
 type ForwardedHeader = TrustedProxiesConfig['header'];
@@ -94,13 +92,5 @@ export function createClientAddressResolver(trusted: TrustedProxiesConfig | unde
       if (!isTrusted(hop)) break;
     }
     return client;
-  };
-}
-
-/** Sets ctx.state.clientAddress before anything rewrites or drops forwarding headers. */
-export function clientAddress(resolve: ClientAddressResolver): Middleware {
-  return async (ctx: Context, next: Next) => {
-    ctx.state.clientAddress = resolve(ctx.req.socket.remoteAddress ?? '', (name) => ctx.get(name));
-    await next();
   };
 }

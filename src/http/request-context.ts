@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/index.js';
+import type { Metrics } from '../metrics/index.js';
 import { StoreUnavailableError } from '../storage/index.js';
 import { ApiError } from './api-error.js';
 import { requestFacts } from './request-facts.js';
@@ -22,7 +23,7 @@ export const storeUnavailable = (): ApiError =>
  * routes below throw: an ApiError as itself, a store that cannot serve as 503, anything else as a
  * JSON 500 (logged, never shown).
  */
-export function requestContext(logger: Logger) {
+export function requestContext(logger: Logger, metrics?: Metrics) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -52,12 +53,15 @@ export function requestContext(logger: Logger) {
       // The access log: the route (a template, not the path with its values), never a query string or a token.
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const actor: unknown = ctx.state.actor;
+      const route = facts.route ?? (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched');
+      const elapsedMs = performance.now() - started;
+      metrics?.httpRequest(route, ctx.method, status, elapsedMs / 1000);
       logger.info('request', {
         requestId,
         method: ctx.method,
-        route: facts.route ?? (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched'),
+        route,
         status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        durationMs: Math.round(elapsedMs * 10) / 10,
         ...(facts.clientId ? { clientId: facts.clientId } : {}),
         ...(typeof actor === 'string' ? { actor } : {}),
       });

@@ -59,12 +59,9 @@ export function nonCanonicalPath(rawPath: string): string | undefined {
  * needless percent-encoding) before any routing happens: the server routes each resource under
  * exactly one path.
  */
-export function canonicalPaths(): Middleware {
-  return async (ctx: Context, next: Next) => {
-    const problem = nonCanonicalPath(ctx.path);
-    if (problem) throw new ApiError('invalid_request', `request path: ${problem}`);
-    await next();
-  };
+export function assertCanonicalPath(path: string): void {
+  const problem = nonCanonicalPath(path);
+  if (problem) throw new ApiError('invalid_request', `request path: ${problem}`);
 }
 
 /** A route known by its path (in any letter case, as oidc-provider matches) and its methods. */

@@ -1,12 +1,17 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+
+import type { JSONWebKeySet, JWK, JWTPayload } from 'jose';
 
 import type { RevocationStore } from '../storage/index.js';
 import type { IssuedUnderCurrentRegistration } from './token-liveness.js';
 
 export interface AccessTokenVerifierDependencies {
   issuer: string;
-  /** The published signing keys; read on every call so that key changes need no restart. */
-  publicKeys: () => JSONWebKeySet;
+  /**
+   * The published signing keys, read on every call so that key changes need no restart. The
+   * same array (by identity) for as long as the keys do not change.
+   */
+  publicKeys: () => JSONWebKeySet['keys'];
   revocations: RevocationStore;
   issuedUnderCurrentRegistration: IssuedUnderCurrentRegistration;
   now: () => Date;
@@ -19,31 +24,82 @@ export interface AccessTokenVerifier {
   active(token: string, audience?: string): Promise<JWTPayload | undefined>;
 }
 
-/** Validates this server's RFC 9068 JWT access tokens, the way introspection and the admin API need. */
+interface VerificationKey {
+  key: KeyObject;
+  alg: string;
+}
+
+/** How node:crypto verifies each JWS algorithm this server signs with. */
+const VERIFY: Record<string, (data: Buffer, key: KeyObject, signature: Buffer) => boolean> = {
+  RS256: (data, key, signature) => verify('sha256', data, key, signature),
+  ES256: (data, key, signature) => verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature),
+  EdDSA: (data, key, signature) => verify(null, data, key, signature),
+};
+
+const decodeJson = (segment: string): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const isAccessTokenType = (typ: unknown) => typeof typ === 'string' && /^(application\/)?at\+jwt$/i.test(typ);
+
+/**
+ * Validates this server's RFC 9068 JWT access tokens, the way introspection and the admin API need:
+ * synchronously with node:crypto on public keys imported once per key set (the hot path of
+ * introspection), checking typ, alg (the key's own), signature, iss, exp, nbf and, when asked, aud.
+ */
 export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDependencies): AccessTokenVerifier {
   const { issuer, publicKeys, revocations, issuedUnderCurrentRegistration, now } = dependencies;
-  let keySet: { source: JSONWebKeySet; keys: ReturnType<typeof createLocalJWKSet> } | undefined;
-  const verificationKeys = () => {
+  let loaded: { source: JSONWebKeySet['keys']; byKid: Map<string, VerificationKey> } | undefined;
+  const keysByKid = () => {
     const source = publicKeys();
-    if (keySet?.source !== source) keySet = { source, keys: createLocalJWKSet(source) };
-    return keySet.keys;
+    if (loaded?.source !== source) {
+      const byKid = new Map<string, VerificationKey>();
+      for (const jwk of source as JWK[]) {
+        if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || !VERIFY[jwk.alg]) continue;
+        byKid.set(jwk.kid, { key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }), alg: jwk.alg });
+      }
+      loaded = { source, byKid };
+    }
+    return loaded.byKid;
   };
 
-  async function authenticOwn(token: string, audience?: string): Promise<JWTPayload | undefined> {
+  function authenticOwn(token: string, audience?: string): JWTPayload | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
+    const header = decodeJson(encodedHeader);
+    if (!header || !isAccessTokenType(header.typ) || typeof header.kid !== 'string' || header.crit !== undefined) return undefined;
+    const key = keysByKid().get(header.kid);
+    if (!key || header.alg !== key.alg) return undefined;
+    let valid = false;
     try {
-      const { payload } = await jwtVerify(token, verificationKeys(), {
-        issuer, typ: 'at+jwt', currentDate: now(), ...(audience === undefined ? {} : { audience }),
-      });
-      return typeof payload.client_id === 'string' && typeof payload.jti === 'string' ? payload : undefined;
+      valid = VERIFY[key.alg]!(Buffer.from(`${encodedHeader}.${encodedPayload}`), key.key, Buffer.from(encodedSignature, 'base64url'));
     } catch {
       return undefined;
     }
+    if (!valid) return undefined;
+    const payload = decodeJson(encodedPayload) as JWTPayload | undefined;
+    if (!payload || payload.iss !== issuer) return undefined;
+    const nowSeconds = Math.floor(now().getTime() / 1000);
+    if (typeof payload.exp !== 'number' || payload.exp <= nowSeconds) return undefined;
+    if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > nowSeconds)) return undefined;
+    if (payload.iat !== undefined && typeof payload.iat !== 'number') return undefined;
+    if (audience !== undefined) {
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!audiences.includes(audience)) return undefined;
+    }
+    return typeof payload.client_id === 'string' && typeof payload.jti === 'string' ? payload : undefined;
   }
 
   return {
-    authenticOwn: (token) => authenticOwn(token),
+    authenticOwn: async (token) => authenticOwn(token),
     async active(token, audience) {
-      const payload = await authenticOwn(token, audience);
+      const payload = authenticOwn(token, audience);
       if (!payload) return undefined;
       if (await revocations.isRevoked(payload.jti!, now())) return undefined;
       if (!(await issuedUnderCurrentRegistration(payload.client_id as string, payload.iat))) return undefined;

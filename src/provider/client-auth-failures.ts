@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { requestFacts } from '../http/request-facts.js';
 import type { Logger } from '../logging/index.js';
+import type { Metrics } from '../metrics/index.js';
 
 /** The client id a request claimed (form or Basic), bounded, for the log line of a failed authentication. */
 function claimedClientId(ctx: KoaContextWithOIDC): string | undefined {
@@ -23,11 +24,12 @@ function claimedClientId(ctx: KoaContextWithOIDC): string | undefined {
  * (warn) and counted across provider rebuilds: what an operator watches for credential stuffing.
  * Never the secret presented.
  */
-export function clientAuthenticationFailures(logger: Logger) {
+export function clientAuthenticationFailures(logger: Logger, metrics: Metrics) {
   let failures = 0;
   const listener = (ctx: KoaContextWithOIDC, error: { error?: string }) => {
     if (error?.error !== 'invalid_client') return;
     failures += 1;
+    metrics.clientAuthenticationFailed(ctx.oidc?.route ?? 'unknown');
     logger.warn('client authentication failed', {
       route: ctx.oidc?.route,
       clientId: claimedClientId(ctx),

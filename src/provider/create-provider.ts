@@ -11,7 +11,7 @@ import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-met
 import { compareHashedClientSecrets } from './client-secrets.js';
 import { invalidClientStatus } from './invalid-client-status.js';
 import { createErrorRenderer } from './render-error.js';
-import { providerErrors } from './store-errors.js';
+import { providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { structuredTokenSupport } from './structured-tokens.js';
 import { issuedUnderCurrentRegistration } from './token-liveness.js';
@@ -78,10 +78,12 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
 
-  provider.use(providerErrors as unknown as Parameters<Provider['use']>[0]);
-  provider.use(invalidClientStatus as unknown as Parameters<Provider['use']>[0]);
+
   const structured = structuredTokenSupport({ verifier, revocations: store.revocations, issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients) });
-  provider.use(structured.middleware as unknown as Parameters<Provider['use']>[0]);
+  provider.use(providerEdges(async (ctx) => {
+    invalidClientStatus(ctx);
+    await structured.afterRoute(ctx);
+  }) as unknown as Parameters<Provider['use']>[0]);
   provider.on('introspection.error', structured.onEndpointError as never);
   provider.on('revocation.error', structured.onEndpointError as never);
   return provider;

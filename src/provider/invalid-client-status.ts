@@ -5,8 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
  * 401 with WWW-Authenticate. oidc-provider answers some of those failures (an expired secret)
  * with 400.
  */
-export async function invalidClientStatus(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
-  await next();
+export function invalidClientStatus(ctx: KoaContextWithOIDC): void {
   const body = ctx.body as { error?: unknown } | undefined;
   if (ctx.status === 400 && body?.error === 'invalid_client' && /^Basic /i.test(ctx.get('authorization'))) {
     ctx.status = 401;

@@ -25,13 +25,15 @@ export async function forProvider<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The outermost provider middleware: what escapes oidc-provider's per-route error handlers (our
- * own middleware around them) is still a JSON error, 503 with Retry-After for a store outage; a
- * path nothing serves is a JSON 404.
+ * The one middleware of ours around oidc-provider's routes (one layer, not one per concern):
+ * after the route, what we add to its answer (afterRoute); what escapes oidc-provider's per-route
+ * error handlers is still a JSON error, 503 with Retry-After for a store outage; a path nothing
+ * serves is a JSON 404.
  */
-export async function providerErrors(ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> {
+export const providerEdges = (afterRoute: (ctx: KoaContextWithOIDC) => Promise<void>) => async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
   try {
     await next();
+    await afterRoute(ctx);
     const facts = requestFacts(ctx.req);
     facts.route = ctx.oidc?.route ?? facts.route;
     facts.clientId = ctx.oidc?.client?.clientId ?? facts.clientId;
@@ -49,4 +51,4 @@ export async function providerErrors(ctx: KoaContextWithOIDC, next: () => Promis
     ctx.status = 404;
     ctx.body = { error: 'not_found', error_description: `no endpoint at ${ctx.path}` };
   }
-}
+};

@@ -4,8 +4,6 @@ import type { RevocationStore } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import type { IssuedUnderCurrentRegistration } from './token-liveness.js';
 
-type Next = () => Promise<unknown>;
-
 export interface StructuredTokenDependencies {
   verifier: AccessTokenVerifier;
   revocations: RevocationStore;
@@ -49,8 +47,8 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
     if (error.error === 'unsupported_token_type') refusedAsStructured.add(ctx);
   }
 
-  async function structuredTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
-    await next();
+  /** Runs after oidc-provider's introspection and revocation routes answered. */
+  async function afterRoute(ctx: KoaContextWithOIDC): Promise<void> {
     const route = ctx.oidc?.route;
     if (route !== 'introspection' && route !== 'revocation') return;
 
@@ -81,5 +79,5 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
     }
   }
 
-  return { middleware: structuredTokens, onEndpointError };
+  return { afterRoute, onEndpointError };
 }

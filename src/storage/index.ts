@@ -1,6 +1,7 @@
 import type { Configuration } from '../configuration/index.js';
 import { MongoStore } from './mongodb/mongodb-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { StoreObserver } from './guarded-store.js';
 import type { Store } from './port.js';
 
 export type * from './port.js';
@@ -8,10 +9,14 @@ export { REGISTRATION_ACCESS_TOKEN_MODEL } from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
 export { DuplicateClientError, StoreUnavailableError } from './errors.js';
+export type { StoreObserver } from './guarded-store.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** MongoDB when mongodbUri is configured, the embedded SQLite store under dataDir otherwise. */
-export async function openStore(configuration: Pick<Configuration, 'mongodbUri' | 'dataDir' | 'storeTimeoutSeconds'>): Promise<Store> {
-  const options = { timeoutMs: configuration.storeTimeoutSeconds * 1000 };
+export async function openStore(
+  configuration: Pick<Configuration, 'mongodbUri' | 'dataDir' | 'storeTimeoutSeconds'>,
+  observe?: StoreObserver,
+): Promise<Store> {
+  const options = { timeoutMs: configuration.storeTimeoutSeconds * 1000, observe };
   return configuration.mongodbUri ? MongoStore.connect(configuration.mongodbUri, options) : SqliteStore.open(configuration.dataDir, options);
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 
 import { DuplicateClientError, StoreUnavailableError } from '../errors.js';
-import { guardStore } from '../guarded-store.js';
+import { guardStore, type StoreObserver } from '../guarded-store.js';
 import { safeInitialAccessToken } from '../limits.js';
 import {
   REGISTRATION_ACCESS_TOKEN_MODEL,
@@ -138,7 +138,7 @@ export class MongoStore implements Store {
    * Connects and creates the indexes (idempotently). Every later operation completes within
    * timeoutMs or fails as StoreUnavailableError; a failure here names the URI (without credentials).
    */
-  static async connect(uri: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: { timeoutMs?: number } = {}): Promise<Store> {
+  static async connect(uri: string, { timeoutMs = DEFAULT_TIMEOUT_MS, observe }: { timeoutMs?: number; observe?: StoreObserver } = {}): Promise<Store> {
     let client: MongoClient;
     try {
       client = new MongoClient(uri, {
@@ -156,7 +156,7 @@ export class MongoStore implements Store {
       await client.connect();
       const store = new MongoStore(client, client.db(databaseName(uri)), timeoutMs);
       await store.#createIndexes();
-      return guardStore(store, timeoutMs, isMongoUnavailable);
+      return guardStore(store, { timeoutMs, isUnavailable: isMongoUnavailable, observe });
     } catch (error) {
       await closeWithin(client, timeoutMs);
       throw new Error(`cannot use MongoDB at ${redactUri(uri)}: ${(error as Error).message}`, { cause: error });

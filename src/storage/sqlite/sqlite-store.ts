@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 import { DuplicateClientError } from '../errors.js';
-import { guardStore } from '../guarded-store.js';
+import { guardStore, type StoreObserver } from '../guarded-store.js';
 import { safeInitialAccessToken } from '../limits.js';
 import {
   REGISTRATION_ACCESS_TOKEN_MODEL,
@@ -14,7 +14,6 @@ import { lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFile
 import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
-const DEFAULT_TIMEOUT_MS = 5_000;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS oidc_models (
@@ -148,7 +147,7 @@ export class SqliteStore implements Store {
   readonly #probe: StatementSync;
 
   /** Opens (creating) the store under dataDir; every error names the directory. */
-  static open(dataDir: string, { timeoutMs = DEFAULT_TIMEOUT_MS }: { timeoutMs?: number } = {}): Store {
+  static open(dataDir: string, { observe }: { timeoutMs?: number; observe?: StoreObserver } = {}): Store {
     const path = join(dataDir, DATABASE_FILE);
     prepareDataDirectory(dataDir, DATABASE_FILE);
     let db: DatabaseSync | undefined;
@@ -171,7 +170,9 @@ export class SqliteStore implements Store {
       db.exec(SCHEMA);
       migrate(db);
       restrictFiles(dataDir, DATABASE_FILE);
-      return guardStore(new SqliteStore(db, releaseLock), timeoutMs, isSqliteUnavailable);
+      // node:sqlite is synchronous: an operation is over before its promise exists, so it needs
+      // no deadline (busy_timeout 0: a lock never makes it wait).
+      return guardStore(new SqliteStore(db, releaseLock), { timeoutMs: undefined, isUnavailable: isSqliteUnavailable, observe });
     } catch (error) {
       db.close();
       releaseLock?.();

@@ -1,0 +1,2 @@
+export { createMetrics, type Metrics } from './metrics.js';
+export { metricsRoutes, METRICS_PATH } from './routes.js';
