@@ -45,15 +45,21 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
     if (error.expose || (error.status !== undefined && error.status < 500)) logger.debug('request error', { error });
     else logger.error('request error', { error });
   });
-  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
-  const providerCallback = () => {
+  // oidc-provider is a Koa app: its middleware runs on our context (as koa-mount would), not on a
+  // second context built for every request. It reads the protocol and client address as a proxied
+  // app (we set the forwarded headers ourselves, see canonical-origin.ts) and signs cookies with
+  // its keys, which are the same for every provider built from this configuration.
+  app.proxy = true;
+  app.keys = provider().keys;
+  const composed = new WeakMap<Provider, Koa.Middleware>();
+  const providerMiddleware = () => {
     const current = provider();
-    let callback = callbacks.get(current);
-    if (!callback) {
-      callback = current.callback();
-      callbacks.set(current, callback);
+    let middleware = composed.get(current);
+    if (!middleware) {
+      middleware = compose(current.middleware as Koa.Middleware[]);
+      composed.set(current, middleware);
     }
-    return callback;
+    return middleware;
   };
 
   const ownRouters = [healthRoutes(health), ...routers];
@@ -78,8 +84,7 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
     // RFC 6749 §5.2, RFC 7662 §2.2, RFC 7009 §2.2: protocol endpoints answer JSON, whatever the
     // client's Accept header prefers; only pages a browser visits may answer HTML.
     ctx.req.headers.accept = 'application/json';
-    ctx.respond = false;
-    await providerCallback()(ctx.req, ctx.res);
+    await providerMiddleware()(ctx, async () => {});
   }) as Promise<void>;
 
   app.use(requestContext(logger, metrics));
@@ -90,6 +95,9 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
   app.use((ctx) => {
     ctx.state.clientAddress = resolveClientAddress(ctx.req.socket.remoteAddress ?? '', (name) => ctx.get(name));
     canonicalizeRequest(ctx.req, issuerUrl);
+    // Koa kept the target as it arrived (an absolute form names any host); what it reads from now on is the rewritten one.
+    ctx.originalUrl = ctx.req.url!;
+    ctx.request.originalUrl = ctx.req.url!;
     assertCanonicalPath(ctx.path);
     assertDeclaredBodySize(ctx);
     return ownSegments.has(firstSegment(ctx.path)) ? ownRoutes(ctx, () => toProvider(ctx)) : toProvider(ctx);

@@ -8,6 +8,7 @@ import type { ClientStore, Store } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
+import { reuseClientInstances } from './client-instances.js';
 import { compareHashedClientSecrets } from './client-secrets.js';
 import { invalidClientStatus } from './invalid-client-status.js';
 import { createErrorRenderer } from './render-error.js';
@@ -77,6 +78,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
+  reuseClientInstances(provider, clients);
 
 
   const structured = structuredTokenSupport({ verifier, revocations: store.revocations, issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients) });
