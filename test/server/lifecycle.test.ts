@@ -88,6 +88,12 @@ describe('the server process', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  const writeConfig = (config: Record<string, unknown>) => {
+    const configFile = join(dataDir, `config-${randomBytes(4).toString('hex')}.json`);
+    writeFileSync(configFile, JSON.stringify(config));
+    return configFile;
+  };
+
   const openModeConfig = () => {
     const configFile = join(dataDir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ registration: { mode: 'open', rateLimit: { maxRequests: 100_000 } } }));
@@ -136,6 +142,95 @@ describe('the server process', () => {
       expect(stored.sort()).toEqual([...created].sort());
     } finally {
       await stopServerProcess(restarted);
+    }
+  });
+
+  test('kill -9 during opaque issuance loses no token that was handed out', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const configFile = join(dataDir, 'opaque.json');
+    writeFileSync(configFile, JSON.stringify({
+      resourceServers: [{ resource: 'https://opaque.example.com', scopes: ['opaque:read'], accessTokenFormat: 'opaque', default: true }],
+      clients: [
+        { client_id: 'issuer-client', client_secret: 'issuer-client-secret-0123456789', scope: 'opaque:read' },
+        { client_id: 'gateway', client_secret: 'gateway-secret-0123456789abcdef' },
+      ],
+    }));
+    const env = { PORT: String(port), DATA_DIR: join(dataDir, 'store'), CONFIG_FILE: configFile };
+    const run = startServerProcess(env);
+    await waitForHealthy(url, run);
+    const auth = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const issued: string[] = [];
+    let sending = true;
+    const workers = Array.from({ length: 8 }, async () => {
+      while (sending) {
+        try {
+          const response = await fetch(`${url}/token`, {
+            method: 'POST',
+            headers: { Authorization: auth('issuer-client', 'issuer-client-secret-0123456789'), 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: 'grant_type=client_credentials&scope=opaque:read',
+          });
+          if (response.status === 200) issued.push(((await response.json()) as { access_token: string }).access_token);
+        } catch {
+          // The process is gone: what was not answered was not handed out.
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    sending = false;
+    await Promise.all(workers);
+    expect(issued.length).toBeGreaterThan(20);
+
+    const restarted = startServerProcess(env);
+    try {
+      await waitForHealthy(url, restarted);
+      const inactive: string[] = [];
+      for (const token of issued) {
+        const response = await fetch(`${url}/token/introspection`, {
+          method: 'POST',
+          headers: { Authorization: auth('gateway', 'gateway-secret-0123456789abcdef'), 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `token=${encodeURIComponent(token)}`,
+        });
+        if (((await response.json()) as { active: boolean }).active !== true) inactive.push(token);
+      }
+      expect(inactive).toEqual([]);
+    } finally {
+      await stopServerProcess(restarted);
+    }
+  });
+
+  test('a cluster of workers serves one port on MongoDB and stops with SIGTERM; the embedded store refuses one', async () => {
+    const refused = startServerProcess({ PORT: String(await freePort()), DATA_DIR: join(dataDir, 'store'), CONFIG_FILE: writeConfig({ cluster: { workers: 2 } }) });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toContain('configuration error: cluster.workers');
+
+    const database = `cluster_${randomBytes(6).toString('hex')}`;
+    const port = await freePort();
+    const run = startServerProcess({
+      PORT: String(port), DATA_DIR: dataDir, ENCRYPTION_KEY, MONGODB_URI: `${process.env.MONGODB_URI!.replace(/\/?$/, '/')}${database}`,
+      CONFIG_FILE: writeConfig({
+        cluster: { workers: 2 },
+        resourceServers: [{ resource: 'https://api.example.com', scopes: ['orders:read'], default: true }],
+        clients: [{ client_id: 'cluster-client', client_secret: 'cluster-client-secret-0123456789', scope: 'orders:read' }],
+      }),
+    });
+    try {
+      await waitForHealthy(`http://127.0.0.1:${port}`, run);
+      const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/token`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from('cluster-client:cluster-client-secret-0123456789').toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&scope=orders:read',
+      }).then((response) => response.status)));
+      expect(statuses.every((status) => status === 200)).toBe(true);
+      const listening = run.output().split('\n').filter((line) => line.includes('"msg":"listening"'));
+      expect(listening).toHaveLength(2);
+    } finally {
+      expect(await stopServerProcess(run)).toBe(0);
+      const client = await MongoClient.connect(`${process.env.MONGODB_URI!.replace(/\/?$/, '/')}${database}`);
+      await client.db().dropDatabase();
+      await client.close();
     }
   });
 

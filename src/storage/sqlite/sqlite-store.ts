@@ -143,6 +143,7 @@ export class SqliteStore implements Store {
   readonly registrations: RegistrationStore;
   readonly #db: DatabaseSync;
   readonly #releaseLock: () => void;
+  readonly #models: SqliteModelStore;
   readonly #sweeps: StatementSync[];
   readonly #probe: StatementSync;
 
@@ -155,6 +156,9 @@ export class SqliteStore implements Store {
       db = new DatabaseSync(path);
       // Exclusive locking mode: the first write below takes the database lock and keeps it until
       // the connection closes (or the process dies), and WAL then needs no shared-memory file.
+      // synchronous = NORMAL in WAL mode: a commit survives the process being killed (kill -9)
+      // and the database stays consistent on power loss; the WAL is synced at checkpoints (kept at
+      // SQLite's default size: larger ones are rarer but each blocks longer, which the p99 shows).
       db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
       db.exec('BEGIN EXCLUSIVE; COMMIT;');
     } catch (error) {
@@ -183,7 +187,8 @@ export class SqliteStore implements Store {
   private constructor(db: DatabaseSync, releaseLock: () => void) {
     this.#db = db;
     this.#releaseLock = releaseLock;
-    this.models = new SqliteModelStore(db);
+    this.#models = new SqliteModelStore(db);
+    this.models = this.#models;
     this.clients = new SqliteClientStore(db);
     this.initialAccessTokens = new SqliteInitialAccessTokenStore(db);
     this.audit = new SqliteAuditStore(db);
@@ -202,11 +207,13 @@ export class SqliteStore implements Store {
   }
 
   async sweepExpired(now: Date): Promise<number> {
+    this.#models.commitPending();
     return this.#sweeps.reduce((deleted, statement) => deleted + Number(statement.run(now.getTime()).changes), 0);
   }
 
   async close(): Promise<void> {
     if (!this.#db.isOpen) return;
+    this.#models.commitPending();
     this.#db.close();
     this.#releaseLock();
   }
@@ -231,7 +238,21 @@ function transaction<T>(db: DatabaseSync, work: () => T): T {
   }
 }
 
+interface PendingUpsert {
+  values: (string | number | null)[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Tokens, grants and sessions: the hot path of issuance. Upserts are committed in groups, once
+ * per turn of the event loop, in one transaction: each caller's promise resolves only once its
+ * row is committed (so no response promises what a crash would lose), and the WAL is written once
+ * per group instead of once per token. Every other operation commits what is pending first, so
+ * reads see every earlier write and writes keep their order.
+ */
 class SqliteModelStore implements ModelStore {
+  #pending: PendingUpsert[] = [];
   readonly #upsert: StatementSync;
   readonly #find: StatementSync;
   readonly #findByUid: StatementSync;
@@ -242,7 +263,7 @@ class SqliteModelStore implements ModelStore {
   readonly #destroyByClient: StatementSync;
   readonly #destroyModelByClient: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  constructor(private readonly db: DatabaseSync) {
     const columns = 'key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code';
     this.#upsert = db.prepare(`
       INSERT INTO oidc_models (model, key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code)
@@ -260,14 +281,41 @@ class SqliteModelStore implements ModelStore {
     this.#destroyModelByClient = db.prepare('DELETE FROM oidc_models WHERE client_id = ? AND model = ?');
   }
 
-  async upsert(model: string, key: string, record: ModelRecord): Promise<void> {
-    this.#upsert.run(
+  upsert(model: string, key: string, record: ModelRecord): Promise<void> {
+    const values = [
       model, key, JSON.stringify(record.payload), record.expiresAt?.getTime() ?? null,
       record.grantId ?? null, record.clientId ?? null, record.uid ?? null, record.userCode ?? null,
-    );
+    ];
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ values, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  /** Commits every pending upsert in one transaction; if that fails, each on its own, so that one bad row fails only its caller. */
+  commitPending(): void {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    try {
+      transaction(this.db, () => {
+        for (const { values } of pending) this.#upsert.run(...values);
+      });
+      for (const { resolve } of pending) resolve();
+    } catch {
+      for (const { values, resolve, reject } of pending) {
+        try {
+          this.#upsert.run(...values);
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      }
+    }
   }
 
   async find(model: string, key: string): Promise<StoredModelRecord | undefined> {
+    this.commitPending();
     const row = this.#find.get(model, key) as ModelRow | undefined;
     return row && isLive(row, Date.now()) ? toStoredModel(row) : undefined;
   }
@@ -281,23 +329,28 @@ class SqliteModelStore implements ModelStore {
   }
 
   #findOne(statement: StatementSync, model: string, value: string) {
+    this.commitPending();
     const row = statement.get(model, value) as ModelRow | undefined;
     return row && isLive(row, Date.now()) ? { key: row.key, record: toStoredModel(row) } : undefined;
   }
 
   async consume(model: string, key: string, at: Date): Promise<void> {
+    this.commitPending();
     this.#consume.run(at.getTime(), model, key);
   }
 
   async destroy(model: string, key: string): Promise<void> {
+    this.commitPending();
     this.#destroy.run(model, key);
   }
 
   async destroyByGrantId(model: string, grantId: string): Promise<void> {
+    this.commitPending();
     this.#destroyByGrant.run(model, grantId);
   }
 
   async destroyByClientId(clientId: string, model?: string): Promise<number> {
+    this.commitPending();
     const result = model === undefined ? this.#destroyByClient.run(clientId) : this.#destroyModelByClient.run(clientId, model);
     return Number(result.changes);
   }
