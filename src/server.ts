@@ -24,7 +24,7 @@ import {
   unrestrictedPolicy, type ClientMetadata,
 } from './registration/index.js';
 import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
-import { CachedClientStore, type Store } from './storage/index.js';
+import { CachedClientStore, CachedRevocations, type Store } from './storage/index.js';
 
 export interface ServerDependencies {
   configuration: Configuration;
@@ -60,12 +60,12 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const box = new SecretBox(masterSecret);
   const hasher = new SecretHasher(masterSecret);
   const audit = new AuditTrail(store.audit, logger, now, configuration.audit.failuresPerMinute);
-  const clients = new CachedClientStore(
-    store.clients,
-    store.backend === 'sqlite' ? Number.POSITIVE_INFINITY : configuration.clientCacheSeconds * 1000,
-    () => now().getTime(),
-  );
+  // The embedded store has one process, so what it caches is exact; instances sharing MongoDB see
+  // each other's changes within clientCacheSeconds.
+  const cacheMs = store.backend === 'sqlite' ? Number.POSITIVE_INFINITY : configuration.clientCacheSeconds * 1000;
+  const clients = new CachedClientStore(store.clients, cacheMs, () => now().getTime());
 
+  const revocations = new CachedRevocations(store.revocations, cacheMs, () => now().getTime());
   const adminResource = adminResourceServer(configuration.issuer);
   const resourceServers = [...configuration.resourceServers, adminResource];
   const longestTokenLifetime = (alg: string) =>
@@ -87,14 +87,14 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const verifier = createAccessTokenVerifier({
     issuer: configuration.issuer,
     publicKeys: () => keyRing.snapshot().publicJwks,
-    revocations: store.revocations,
+    revocations,
     issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
   const authenticationFailures = clientAuthenticationFailures(logger, metrics);
   const buildProvider = (keys: SigningKeySet): Provider => {
-    const built = createProvider({ configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now });
+    const built = createProvider({ configuration, resourceServers, store, clients, revocations, keys, hasher, box, masterSecret, claimMapper, verifier, now });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
     authenticationFailures.watch(built);
     // Koa's default would print to stderr in plain text; every line the process prints is JSON.

@@ -4,7 +4,7 @@ import type { ClaimMapper } from '../claims/index.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
-import type { ClientStore, Store } from '../storage/index.js';
+import type { ClientStore, RevocationStore, Store } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
@@ -26,6 +26,8 @@ export interface ProviderDependencies {
   store: Store;
   /** The client store to read through (a cache in front of store.clients). */
   clients: ClientStore;
+  /** Revoked JWT ids (a cache in front of store.revocations). */
+  revocations: RevocationStore;
   keys: SigningKeySet;
   hasher: SecretHasher;
   box: SecretBox;
@@ -81,7 +83,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   reuseClientInstances(provider, clients);
 
 
-  const structured = structuredTokenSupport({ verifier, revocations: store.revocations, issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients) });
+  const structured = structuredTokenSupport({ verifier, revocations: dependencies.revocations, issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients) });
   provider.use(providerEdges(async (ctx) => {
     invalidClientStatus(ctx);
     await structured.afterRoute(ctx);

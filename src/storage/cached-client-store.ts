@@ -20,6 +20,8 @@ export class CachedClientStore implements ClientStore {
    * it read (it may predate the write).
    */
   #writes = 0;
+  /** Reads under way: concurrent requests for a client whose entry expired share one read. */
+  readonly #reading = new Map<string, Promise<ClientRecord | undefined>>();
 
   constructor(
     private readonly store: ClientStore,
@@ -30,11 +32,18 @@ export class CachedClientStore implements ClientStore {
   async find(clientId: string): Promise<ClientRecord | undefined> {
     const entry = this.#entries.get(clientId);
     if (entry && this.now() - entry.readAt < this.maxAgeMs) return entry.record;
+    const under = this.#reading.get(clientId);
+    if (under) return under;
     const writesBefore = this.#writes;
-    const record = await this.store.find(clientId);
-    if (record && this.#writes === writesBefore) this.#remember(record);
-    else this.#entries.delete(clientId);
-    return record;
+    const reading = this.store.find(clientId).then((record) => {
+      if (record && this.#writes === writesBefore) this.#remember(record);
+      else this.#entries.delete(clientId);
+      return record;
+    }).finally(() => {
+      if (this.#reading.get(clientId) === reading) this.#reading.delete(clientId);
+    });
+    this.#reading.set(clientId, reading);
+    return reading;
   }
 
   upsert(record: ClientRecord): Promise<void> {
@@ -52,6 +61,8 @@ export class CachedClientStore implements ClientStore {
   async #write<T>(clientId: string, write: () => Promise<T>): Promise<T> {
     this.#writes += 1;
     this.#entries.delete(clientId);
+    // A read that started before this write must not be handed to callers after it.
+    this.#reading.delete(clientId);
     try {
       return await write();
     } finally {

@@ -7,6 +7,7 @@ import type { Store } from './port.js';
 export type * from './port.js';
 export { REGISTRATION_ACCESS_TOKEN_MODEL } from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
+export { CachedRevocations } from './cached-revocations.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
 export { DuplicateClientError, StoreUnavailableError } from './errors.js';
 export type { StoreObserver } from './guarded-store.js';
