@@ -298,6 +298,8 @@ async function benchmarkBackend(
     }
     const exit = server.exitDescription();
     if (exit) progress(`${backend}: server ${exit}`);
+    const rss = processTreeRssMiB(server.pid);
+    if (rss !== undefined) memoryAfterLoad.set(backend, rss);
     return rows;
   } finally {
     await server.stop();
@@ -463,6 +465,33 @@ async function startCeilingServer(configFile: string, cleanup: Cleanup): Promise
   const port = await freePort();
   const args = [fileURLToPath(import.meta.url), CEILING_SERVER_FLAG, String(port), configFile];
   return startNodeServer('ceiling', args, cleanEnvironment(), port, '/ready', cleanup);
+}
+
+/** Resident memory (MiB) of each server after its scenarios, by backend. */
+const memoryAfterLoad = new Map<Backend, number>();
+
+/** Resident memory of a process and its children, in MiB, from /proc. */
+function processTreeRssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  const rssOf = (id: number) => {
+    try {
+      const status = readFileSync(`/proc/${id}/status`, 'utf8');
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      const kib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      return { ppid, kib };
+    } catch {
+      return undefined;
+    }
+  };
+  const own = rssOf(pid);
+  if (!own) return undefined;
+  let kib = own.kib;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = rssOf(Number(entry));
+    if (child?.ppid === pid) kib += child.kib;
+  }
+  return kib / 1024;
 }
 
 /** User + system CPU seconds of a process and its children (a cluster's workers), from /proc. */
@@ -895,6 +924,7 @@ async function main(): Promise<void> {
   }
 
   printResults(rows);
+  console.log(`\nResident memory after the scenarios: ${[...memoryAfterLoad].map(([backend, mib]) => `${backend} ${formatNumber(mib)} MiB`).join(', ')}`);
   printTargets(rows);
   if (rows.some((row) => row.failure)) process.exitCode = 1;
 }
