@@ -5,14 +5,14 @@ import { join } from 'node:path';
 
 import { MongoClient } from 'mongodb';
 
-import { MongoStore, SqliteStore, type Store } from '../../src/storage/index.js';
+import { MongoStore, SqliteStore, type Store, type StoreObserver } from '../../src/storage/index.js';
 
 /** A storage backend under test: a fresh, isolated store per call. */
 export interface Backend {
   name: 'sqlite' | 'mongodb';
   /** Settings that make the server use this store (mongodbUri or dataDir). */
   settings(): { mongodbUri?: string; dataDir: string };
-  open(settings: { mongodbUri?: string; dataDir: string }, options?: { timeoutMs?: number }): Promise<Store>;
+  open(settings: { mongodbUri?: string; dataDir: string }, options?: { timeoutMs?: number; observe?: StoreObserver }): Promise<Store>;
   /** Every string stored, for tests that look for secrets in the raw data. */
   rawDump(settings: { mongodbUri?: string; dataDir: string }): Promise<string>;
   cleanup(settings: { mongodbUri?: string; dataDir: string }): Promise<void>;

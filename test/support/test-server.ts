@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { loadConfiguration, type Configuration } from '../../src/configuration/index.js';
 import { silentLogger } from '../../src/logging/index.js';
+import { createMetrics } from '../../src/metrics/index.js';
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/server.js';
 import type { Store } from '../../src/storage/index.js';
 import type { Backend } from './backends.js';
@@ -52,11 +53,17 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     },
     readFile: () => JSON.stringify(options.config ?? {}),
   });
-  const store = await backend.open(settings, { timeoutMs: configuration.storeTimeoutSeconds * 1000 });
+  // As production wires it: store operations are timed into the server's metrics.
+  const metrics = createMetrics({ backend: backend.name });
+  const store = await backend.open(settings, {
+    timeoutMs: configuration.storeTimeoutSeconds * 1000,
+    observe: (operation, seconds, failed) => metrics.storeOperation(operation, seconds, failed),
+  });
   const server = await createAuthorizationServer({
     configuration,
     store,
     logger: silentLogger,
+    metrics,
     ...(options.now ? { now: options.now } : {}),
     ...(options.repairAfterMs === undefined ? {} : { repairAfterMs: options.repairAfterMs }),
   });
