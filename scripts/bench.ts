@@ -2,11 +2,11 @@
 // store and on MongoDB (one process, and a cluster of workers), against a bare oidc-provider with the
 // same settings (the baseline) and a minimal Koa + jose token endpoint (the ceiling).
 //
-//   npm run bench                      (env: BENCH_DURATION seconds, BENCH_CONNECTIONS, MONGODB_URI,
-//                                       BENCH_WORKERS: cluster workers of the last run, default 2)
+//   npm run bench                      (env: BENCH_DURATION seconds per round, BENCH_ROUNDS, BENCH_CONNECTIONS,
+//                                       MONGODB_URI, BENCH_WORKERS: cluster workers of the last run, default 2)
 //
-// Every server runs in a child process of its own, started as production starts it, and only one is
-// ever under load. This process is the load generator. It also hosts the baseline and the ceiling
+// Every server runs in a child process of its own, started as production starts it; all are
+// started first and only one is ever under load, the rounds of each scenario visiting them in turn. This process is the load generator. It also hosts the baseline and the ceiling
 // when re-invoked as `bench.js --baseline-server|--ceiling-server <port> <config file>`.
 import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
@@ -81,6 +81,8 @@ interface Settings {
   connections: number;
   /** Workers of the cluster run (MongoDB). */
   workers: number;
+  /** Measured runs per server and scenario, visiting the servers in turn. */
+  rounds: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,58 +254,98 @@ function measurementOf({ result, errorKinds }: LoadResult, cpuSeconds: number | 
   };
 }
 
-async function runScenario(server: RunningServer, client: ClientCredentials, scenario: Scenario, settings: Settings): Promise<Row> {
-  const row: Row = { scenario: scenario.name, backend: server.backend };
-  try {
-    const request = await scenario.prepare(server, client);
-    if (request.note) row.note = request.note;
-    await verifyOnce(server, client, request);
-    progress(`${server.backend}: ${scenario.name}`);
-    await generateLoad(server, client, request, WARMUP_SECONDS, settings.connections);
-    const cpuBefore = processTreeCpuSeconds(server.pid);
-    const storeBefore = server.hasMetrics ? await storeSecondsOf(server) : undefined;
-    const load = await generateLoad(server, client, request, settings.durationSeconds, settings.connections);
-    const cpuAfter = processTreeCpuSeconds(server.pid);
-    const storeAfter = server.hasMetrics ? await storeSecondsOf(server) : undefined;
-    row.measurement = measurementOf(
-      load,
-      cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
-      storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore,
-    );
-  } catch (error) {
-    row.failure = errorMessage(error);
-    progress(`${server.backend}: ${scenario.name} FAILED: ${row.failure}`);
-  }
-  return row;
+interface Round {
+  load: LoadResult;
+  cpuSeconds: number | undefined;
+  storeSeconds: number | undefined;
 }
 
-async function benchmarkBackend(
-  backend: Backend, start: () => Promise<RunningServer>, client: ClientCredentials, settings: Settings,
-): Promise<Row[]> {
-  let server: RunningServer;
-  try {
-    progress(`${backend}: starting`);
-    server = await start();
-  } catch (error) {
-    const failure = `server did not start: ${errorMessage(error)}`;
-    progress(`${backend}: ${failure}`);
-    return SCENARIOS.filter((scenario) => !scenario.servedBy || scenario.servedBy(backend)).map((scenario) => ({ scenario: scenario.name, backend, failure }));
-  }
-  try {
-    const rows: Row[] = [];
-    for (const scenario of SCENARIOS) {
-      if (scenario.servedBy && !scenario.servedBy(backend)) continue;
-      const exit = server.exitDescription();
-      rows.push(exit ? { scenario: scenario.name, backend, failure: `server ${exit}` } : await runScenario(server, client, scenario, settings));
+/** One measured run of one server; the warm-up before it is not counted. */
+async function measureRound(server: RunningServer, client: ClientCredentials, request: LoadRequest, settings: Settings): Promise<Round> {
+  await generateLoad(server, client, request, WARMUP_SECONDS, settings.connections);
+  const cpuBefore = processTreeCpuSeconds(server.pid);
+  const storeBefore = server.hasMetrics ? await storeSecondsOf(server) : undefined;
+  const load = await generateLoad(server, client, request, settings.durationSeconds, settings.connections);
+  const cpuAfter = processTreeCpuSeconds(server.pid);
+  const storeAfter = server.hasMetrics ? await storeSecondsOf(server) : undefined;
+  return {
+    load,
+    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+    storeSeconds: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore,
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const sumOrUndefined = (values: (number | undefined)[]) => (values.some((value) => value === undefined) ? undefined : values.reduce<number>((total, value) => total + value!, 0));
+
+/** The rounds of one server as one measurement: totals for counts and time, medians for latency. */
+function combine(rounds: Round[]): Measurement {
+  const results = rounds.map((round) => round.load.result);
+  const requests = results.reduce((total, result) => total + result['2xx'], 0);
+  const seconds = results.reduce((total, result) => total + result.duration, 0);
+  const merged = rounds.map((round) => measurementOf(round.load, round.cpuSeconds, round.storeSeconds));
+  return {
+    requestsPerSecond: requests / seconds,
+    requests,
+    cpuSeconds: sumOrUndefined(rounds.map((round) => round.cpuSeconds)),
+    storeSeconds: sumOrUndefined(rounds.map((round) => round.storeSeconds)),
+    p50Ms: median(merged.map((m) => m.p50Ms)),
+    p99Ms: median(merged.map((m) => m.p99Ms)),
+    non2xx: merged.reduce((total, m) => total + m.non2xx, 0),
+    errors: merged.reduce((total, m) => total + m.errors, 0),
+    otherStatuses: merged.map((m) => m.otherStatuses).filter(Boolean).join(' '),
+    errorKinds: merged.map((m) => m.errorKinds).filter(Boolean).join(' '),
+  };
+}
+
+/**
+ * Every server is started before any is measured, and each scenario is measured in rounds that
+ * visit the servers in turn (in alternating order): what the machine's speed does over time (on a
+ * shared VM, a lot) falls on every server alike, so the ratios of one run hold.
+ */
+async function benchmarkAll(servers: RunningServer[], client: ClientCredentials, settings: Settings): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const scenario of SCENARIOS) {
+    const contestants: { server: RunningServer; request: LoadRequest; row: Row; rounds: Round[] }[] = [];
+    for (const server of servers) {
+      if (scenario.servedBy && !scenario.servedBy(server.backend)) continue;
+      const row: Row = { scenario: scenario.name, backend: server.backend };
+      rows.push(row);
+      try {
+        const request = await scenario.prepare(server, client);
+        if (request.note) row.note = request.note;
+        await verifyOnce(server, client, request);
+        contestants.push({ server, request, row, rounds: [] });
+      } catch (error) {
+        row.failure = errorMessage(error);
+        progress(`${server.backend}: ${scenario.name} FAILED: ${row.failure}`);
+      }
     }
-    const exit = server.exitDescription();
-    if (exit) progress(`${backend}: server ${exit}`);
-    const rss = processTreeRssMiB(server.pid);
-    if (rss !== undefined) memoryAfterLoad.set(backend, rss);
-    return rows;
-  } finally {
-    await server.stop();
+    for (let round = 0; round < settings.rounds; round += 1) {
+      for (const contestant of round % 2 === 0 ? contestants : [...contestants].reverse()) {
+        const { server, row } = contestant;
+        if (row.failure) continue;
+        const exit = server.exitDescription();
+        if (exit) {
+          row.failure = `server ${exit}`;
+          continue;
+        }
+        progress(`${scenario.name}: ${server.backend}, round ${round + 1} of ${settings.rounds}`);
+        try {
+          contestant.rounds.push(await measureRound(server, client, contestant.request, settings));
+        } catch (error) {
+          row.failure = errorMessage(error);
+          progress(`${server.backend}: ${scenario.name} FAILED: ${row.failure}`);
+        }
+      }
+    }
+    for (const { row, rounds } of contestants) if (!row.failure && rounds.length > 0) row.measurement = combine(rounds);
   }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -847,7 +889,8 @@ function printMachineAndSettings(settings: Settings): void {
   // Other work on the machine skews the ratios; the load average before the run shows whether there was any.
   const [load1, load5] = loadavg().map((load) => formatNumber(load, 2));
   console.log(`Machine: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${platform()} ${arch()}, ${formatNumber(totalmem() / 2 ** 30, 1)} GiB RAM, load average ${load1} (1 min) ${load5} (5 min) before the run`);
-  console.log(`Load:    autocannon ${autocannonVersion} in this process, ${settings.connections} connections, pipelining 1, ${WARMUP_SECONDS} s warm-up + ${settings.durationSeconds} s per scenario, servers one at a time in child processes`);
+  console.log(`Load:    autocannon ${autocannonVersion} in this process, ${settings.connections} connections, pipelining 1; per scenario ${settings.rounds} rounds visiting every server in turn,`);
+  console.log(`         each ${WARMUP_SECONDS} s warm-up + ${settings.durationSeconds} s measured; every server in a child process of its own, one under load at a time`);
   console.log(`Servers: baseline = bare oidc-provider (in-memory adapter, static client); ceiling = a minimal Koa + jose token endpoint (form, Basic secret, SignJWT);`);
   console.log(`         sqlite = dist/src/main.js with a fresh DATA_DIR; mongodb = dist/src/main.js on ${mongodb}, then a cluster of ${settings.workers} workers on it; LOG_LEVEL=warn`);
   console.log(`APIs:    ${RESOURCE_SERVERS.map((api) => `${api.resource} (${api.accessTokenFormat === 'jwt' ? `JWT ${api.signingAlg}` : 'opaque'}, ttl ${api.accessTokenTtl} s)`).join(', ')}; client_secret_basic\n`);
@@ -882,9 +925,10 @@ function stopOnSignals(cleanup: Cleanup): void {
 
 async function main(): Promise<void> {
   const settings: Settings = {
-    durationSeconds: positiveIntegerFromEnv('BENCH_DURATION', 10),
+    durationSeconds: positiveIntegerFromEnv('BENCH_DURATION', 5),
     connections: positiveIntegerFromEnv('BENCH_CONNECTIONS', 50),
     workers: positiveIntegerFromEnv('BENCH_WORKERS', 2),
+    rounds: positiveIntegerFromEnv('BENCH_ROUNDS', 3),
   };
   const cleanup = new Cleanup();
   stopOnSignals(cleanup);
@@ -896,20 +940,30 @@ async function main(): Promise<void> {
     cleanup.add(() => rmSync(workDir, { recursive: true, force: true }));
     const client: ClientCredentials = { id: 'bench-client', secret: randomBytes(24).toString('base64url') };
     const configFile = writeConfiguration(workDir, client);
-    const run = async (backend: Backend, start: () => Promise<RunningServer>) => {
+    const servers: RunningServer[] = [];
+    const start = async (backend: Backend, starting: () => Promise<RunningServer>) => {
       if (cleanup.started) return;
-      rows.push(...(await benchmarkBackend(backend, start, client, settings)));
+      progress(`${backend}: starting`);
+      try {
+        servers.push(await starting());
+      } catch (error) {
+        const failure = `server did not start: ${errorMessage(error)}`;
+        progress(`${backend}: ${failure}`);
+        for (const scenario of SCENARIOS.filter((candidate) => !candidate.servedBy || candidate.servedBy(backend))) {
+          rows.push({ scenario: scenario.name, backend, failure });
+        }
+      }
     };
 
-    await run('baseline', () => startBaselineServer(configFile, cleanup));
-    await run('ceiling', () => startCeilingServer(configFile, cleanup));
-    await run('sqlite', () => {
+    await start('baseline', () => startBaselineServer(configFile, cleanup));
+    await start('ceiling', () => startCeilingServer(configFile, cleanup));
+    await start('sqlite', () => {
       const dataDir = join(workDir, 'sqlite');
       mkdirSync(dataDir);
       return startOurServer('sqlite', { DATA_DIR: dataDir }, configFile, cleanup);
     });
     const mongodb = { MONGODB_URI: '', ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
-    await run('mongodb', async () => {
+    await start('mongodb', async () => {
       mongodb.MONGODB_URI = await benchMongodbUri(workDir, cleanup);
       return startOurServer('mongodb', mongodb, configFile, cleanup);
     });
@@ -917,7 +971,12 @@ async function main(): Promise<void> {
       const clusterConfig = join(workDir, 'cluster.json');
       writeFileSync(clusterConfig, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), cluster: { workers: settings.workers } }), { mode: 0o600 });
       // Each worker has its own /metrics: the store time of a cluster is not summed here.
-      await run(`mongodb, ${settings.workers} workers`, () => startOurServer(`mongodb, ${settings.workers} workers`, mongodb, clusterConfig, cleanup, false));
+      await start(`mongodb, ${settings.workers} workers`, () => startOurServer(`mongodb, ${settings.workers} workers`, mongodb, clusterConfig, cleanup, false));
+    }
+    if (!cleanup.started) rows.push(...(await benchmarkAll(servers, client, settings)));
+    for (const server of servers) {
+      const rss = processTreeRssMiB(server.pid);
+      if (rss !== undefined) memoryAfterLoad.set(server.backend, rss);
     }
   } finally {
     await cleanup.run();
