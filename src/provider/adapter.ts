@@ -67,8 +67,10 @@ class ModelAdapter implements Adapter {
     await models.upsert(this.model, this.#key(id), {
       payload: storedPayload(id, payload, box),
       expiresAt: expiresIn ? new Date(now().getTime() + expiresIn * 1000) : undefined,
-      grantId: payload.grantId,
+      // A grant is kept under its own id too, so that a user's grants can be revoked with their tokens.
+      grantId: payload.grantId ?? (this.model === 'Grant' ? id : undefined),
       clientId: payload.clientId,
+      accountId: payload.accountId,
       uid: payload.uid,
       userCode: payload.userCode === undefined ? undefined : hasher.hash(payload.userCode),
     });

@@ -18,3 +18,12 @@ export class DuplicateClientError extends Error {
     super(`client ${clientId} already exists`);
   }
 }
+
+/** A username that another user has (usernames are compared case-insensitively). */
+export class DuplicateUserError extends Error {
+  override name = 'DuplicateUserError';
+
+  constructor(readonly username: string) {
+    super(`username ${username} is taken`);
+  }
+}

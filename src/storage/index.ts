@@ -5,11 +5,11 @@ import type { StoreObserver } from './guarded-store.js';
 import type { Store } from './port.js';
 
 export type * from './port.js';
-export { REGISTRATION_ACCESS_TOKEN_MODEL } from './port.js';
+export { REGISTRATION_ACCESS_TOKEN_MODEL, caseInsensitiveKey } from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
 export { CachedRevocations } from './cached-revocations.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
-export { DuplicateClientError, StoreUnavailableError } from './errors.js';
+export { DuplicateClientError, DuplicateUserError, StoreUnavailableError } from './errors.js';
 export type { StoreObserver } from './guarded-store.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 

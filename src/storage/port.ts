@@ -18,6 +18,8 @@ export interface ModelRecord {
   clientId?: string | undefined;
   uid?: string | undefined;
   userCode?: string | undefined;
+  /** The user (sub) a session, grant or token belongs to. */
+  accountId?: string | undefined;
 }
 
 export interface StoredModelRecord extends ModelRecord {
@@ -35,6 +37,10 @@ export interface ModelStore {
   destroyByGrantId(model: string, grantId: string): Promise<void>;
   /** Deletes every record issued to the client: of one model, or of every model. */
   destroyByClientId(clientId: string, model?: string): Promise<number>;
+  /** The live records of one model that belong to a user (sessions, grants, ...), at most limit of them. */
+  findByAccountId(model: string, accountId: string, limit: number): Promise<{ key: string; record: StoredModelRecord }[]>;
+  /** Deletes every record that belongs to the user (sessions, grants, codes, tokens); returns how many. */
+  destroyByAccountId(accountId: string): Promise<number>;
 }
 
 export interface ClientRecord {
@@ -72,6 +78,60 @@ export interface ClientStore {
   /** True when a client was deleted. */
   delete(clientId: string): Promise<boolean>;
 }
+
+/** A person who signs in. Stored as one serialized document beside its indexed keys. */
+export interface UserRecord {
+  /** Server-generated, never reused: the `sub` of the user's tokens. */
+  id: string;
+  /** Unique, compared case-insensitively (see usernameKey). */
+  username: string;
+  email?: string | undefined;
+  emailVerified: boolean;
+  name?: string | undefined;
+  givenName?: string | undefined;
+  familyName?: string | undefined;
+  groups: string[];
+  profile: JsonObject;
+  disabled: boolean;
+  /** A self-describing password hash (algorithm and parameters included); undefined: cannot sign in. */
+  passwordHash?: string | undefined;
+  createdAt: Date;
+  updatedAt: Date;
+  lastSignInAt?: Date | undefined;
+  /** Increases with every update, as for clients. */
+  revision?: number | undefined;
+}
+
+/** Keyset pagination over users in (createdAt, id) order. */
+export interface UserListQuery {
+  limit: number;
+  after?: { createdAt: Date; id: string } | undefined;
+  /** Case-insensitive exact match. */
+  username?: string | undefined;
+  /** Case-insensitive exact match. */
+  email?: string | undefined;
+  /** Members of this group. */
+  group?: string | undefined;
+}
+
+export interface UserStore {
+  /** DuplicateUserError when the username is taken (whatever its letter case). */
+  create(user: UserRecord): Promise<void>;
+  find(id: string): Promise<UserRecord | undefined>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  /**
+   * Replaces a user as it was read: false when it was deleted or changed since (its revision
+   * moved on); DuplicateUserError when the new username is another user's.
+   */
+  update(user: UserRecord): Promise<boolean>;
+  /** Records a sign-in, and a password hash upgraded to the current parameters, without a revision change. */
+  recordSignIn(id: string, at: Date, upgradedPasswordHash?: string): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  list(query: UserListQuery): Promise<UserRecord[]>;
+}
+
+/** The comparison form of a username or email: Unicode-normalised, lower case. */
+export const caseInsensitiveKey = (value: string): string => value.normalize('NFKC').toLowerCase();
 
 /** An RFC 7591 initial access token, stored under a hash of its value. */
 export interface InitialAccessTokenRecord {
@@ -212,6 +272,7 @@ export interface Store {
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly registrations: RegistrationStore;
+  readonly users: UserStore;
   /** Readiness: writes and reads back a probe; throws when the database cannot take writes. */
   ping(): Promise<void>;
   /** Deletes expired records; returns how many. */

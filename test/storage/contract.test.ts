@@ -1,5 +1,5 @@
 import { backends } from '../support/backends.js';
-import type { Store } from '../../src/storage/index.js';
+import type { Store, UserRecord } from '../../src/storage/index.js';
 
 const inOneHour = () => new Date(Date.now() + 3_600_000);
 const anHourAgo = () => new Date(Date.now() - 3_600_000);
@@ -110,6 +110,108 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       // After a sweep, even an upsert of the same key starts from scratch.
       await store.models.upsert('AccessToken', 'sweep-me', { payload: { fresh: true }, expiresAt: inOneHour() });
       expect((await store.models.find('AccessToken', 'sweep-me'))?.payload).toEqual({ fresh: true });
+    });
+  });
+
+  describe('models of a user', () => {
+    test('findByAccountId lists a user\'s live records of one model; destroyByAccountId deletes all of them', async () => {
+      await store.models.upsert('Session', 'acct-s1', { payload: { accountId: 'user-a' }, expiresAt: inOneHour(), uid: 'acct-u1', accountId: 'user-a' });
+      await store.models.upsert('Session', 'acct-s2', { payload: {}, expiresAt: anHourAgo(), accountId: 'user-a' });
+      await store.models.upsert('Grant', 'acct-g1', { payload: {}, expiresAt: inOneHour(), grantId: 'acct-g1', accountId: 'user-a' });
+      await store.models.upsert('RefreshToken', 'acct-r1', { payload: {}, expiresAt: inOneHour(), grantId: 'acct-g1', accountId: 'user-a' });
+      await store.models.upsert('Session', 'acct-s3', { payload: {}, expiresAt: inOneHour(), accountId: 'user-b' });
+
+      const sessions = await store.models.findByAccountId('Session', 'user-a', 10);
+      expect(sessions.map(({ key }) => key)).toEqual(['acct-s1']);
+      expect(sessions[0]?.record.accountId).toBe('user-a');
+      expect((await store.models.findByAccountId('Grant', 'user-a', 10))[0]?.record.grantId).toBe('acct-g1');
+      expect(await store.models.findByAccountId('Session', 'user-a', 0)).toHaveLength(0);
+
+      expect(await store.models.destroyByAccountId('user-a')).toBeGreaterThanOrEqual(3);
+      expect(await store.models.find('RefreshToken', 'acct-r1')).toBeUndefined();
+      expect(await store.models.find('Session', 'acct-s1')).toBeUndefined();
+      expect(await store.models.find('Session', 'acct-s3')).toBeDefined();
+    });
+  });
+
+  describe('users', () => {
+    const aUser = (id: string, username: string, extra: Partial<UserRecord> = {}): UserRecord => ({
+      id, username, emailVerified: false, groups: [], profile: {}, disabled: false,
+      createdAt: new Date(Math.floor(Date.now() / 1000) * 1000), updatedAt: new Date(), ...extra,
+    });
+
+    test('create then find by id and by username in any letter case; every field survives', async () => {
+      const user = aUser('u-1', 'Alice.Example', {
+        email: 'Alice@Example.COM', emailVerified: true, name: 'Alice Example', givenName: 'Alice', familyName: 'Example',
+        groups: ['admins', 'dev'], profile: { 'a.b': { $where: 1 }, locale: 'fr' }, passwordHash: '$scrypt$ln=4,r=8,p=1$c2FsdA$aGFzaA',
+      });
+      await store.users.create(user);
+      const found = await store.users.find('u-1');
+      expect(found).toEqual({ ...user, lastSignInAt: undefined, revision: 0 });
+      expect((await store.users.findByUsername('alice.example'))?.id).toBe('u-1');
+      expect((await store.users.findByUsername('ALICE.EXAMPLE'))?.id).toBe('u-1');
+      expect(await store.users.findByUsername('alice')).toBeUndefined();
+      expect(await store.users.find('nope')).toBeUndefined();
+    });
+
+    test('a username taken in another letter case is refused, on create and on update', async () => {
+      await store.users.create(aUser('u-2', 'bob'));
+      await expect(store.users.create(aUser('u-3', 'BOB'))).rejects.toMatchObject({ name: 'DuplicateUserError' });
+      await store.users.create(aUser('u-4', 'carol'));
+      const carol = (await store.users.find('u-4'))!;
+      await expect(store.users.update({ ...carol, username: 'Bob' })).rejects.toMatchObject({ name: 'DuplicateUserError' });
+      expect((await store.users.find('u-4'))?.username).toBe('carol');
+    });
+
+    test('update is a compare-and-set on the revision read', async () => {
+      await store.users.create(aUser('u-5', 'dave'));
+      const read = (await store.users.find('u-5'))!;
+      expect(await store.users.update({ ...read, name: 'Dave One' })).toBe(true);
+      expect(await store.users.update({ ...read, name: 'Dave Two' })).toBe(false);
+      const now = (await store.users.find('u-5'))!;
+      expect(now.name).toBe('Dave One');
+      expect(now.revision).toBe(1);
+      expect(await store.users.update({ ...aUser('u-gone', 'ghost'), revision: 0 })).toBe(false);
+    });
+
+    test('recordSignIn sets the last sign-in and an upgraded hash, keeping the revision', async () => {
+      await store.users.create(aUser('u-6', 'erin', { passwordHash: 'old-hash' }));
+      const at = new Date('2026-11-23T10:00:00.000Z');
+      await store.users.recordSignIn('u-6', at);
+      let erin = (await store.users.find('u-6'))!;
+      expect(erin.lastSignInAt).toEqual(at);
+      expect(erin.passwordHash).toBe('old-hash');
+      await store.users.recordSignIn('u-6', at, 'new-hash');
+      erin = (await store.users.find('u-6'))!;
+      expect(erin.passwordHash).toBe('new-hash');
+      expect(erin.revision).toBe(0);
+    });
+
+    test('list pages in creation order and filters by username, email and group', async () => {
+      const base = Date.now() + 86_400_000;
+      for (let n = 0; n < 5; n += 1) {
+        await store.users.create(aUser(`list-${n}`, `lister${n}`, {
+          createdAt: new Date(base + n * 1000), email: `Lister${n}@example.org`, groups: n % 2 === 0 ? ['even'] : ['odd'],
+        }));
+      }
+      const after = { createdAt: new Date(base - 1), id: '' };
+      const first = await store.users.list({ limit: 2, after });
+      expect(first.map(({ id }) => id)).toEqual(['list-0', 'list-1']);
+      const last = first[1]!;
+      const second = await store.users.list({ limit: 10, after: { createdAt: last.createdAt, id: last.id } });
+      expect(second.map(({ id }) => id)).toEqual(['list-2', 'list-3', 'list-4']);
+      expect((await store.users.list({ limit: 10, username: 'LISTER3' })).map(({ id }) => id)).toEqual(['list-3']);
+      expect((await store.users.list({ limit: 10, email: 'lister4@EXAMPLE.org' })).map(({ id }) => id)).toEqual(['list-4']);
+      expect((await store.users.list({ limit: 10, group: 'even', after })).map(({ id }) => id)).toEqual(['list-0', 'list-2', 'list-4']);
+    });
+
+    test('delete removes the user and frees its username', async () => {
+      await store.users.create(aUser('u-7', 'frank'));
+      expect(await store.users.delete('u-7')).toBe(true);
+      expect(await store.users.delete('u-7')).toBe(false);
+      expect(await store.users.find('u-7')).toBeUndefined();
+      await store.users.create(aUser('u-8', 'Frank'));
+      expect((await store.users.findByUsername('frank'))?.id).toBe('u-8');
     });
   });
 

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 
-import { DuplicateClientError, StoreUnavailableError } from '../errors.js';
+import { DuplicateClientError, DuplicateUserError, StoreUnavailableError } from '../errors.js';
 import { guardStore, type StoreObserver } from '../guarded-store.js';
 import { safeInitialAccessToken } from '../limits.js';
 import {
   REGISTRATION_ACCESS_TOKEN_MODEL,
   type AuditEvent, type AuditQuery, type AuditStore, type ClientListQuery, type ClientRecord, type ClientStore, type ExpiryMode, type JsonObject,
   type ModelRecord, type ModelStore, type NewRegistration, type RegistrationStore, type RevocationStore, type SigningKeyStore, type Store,
-  type StoredModelRecord, type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore,
+  type StoredModelRecord, type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore, type UserListQuery,
+  type UserRecord, type UserStore,
 } from '../port.js';
+import { caseInsensitiveKey } from '../port.js';
+import { storedUser, toUser } from '../user-documents.js';
 import { isMongoUnavailable, redactUri } from './mongodb-errors.js';
 
 const DEFAULT_DATABASE = 'dcr_authorization_server';
@@ -28,6 +31,19 @@ interface ModelDocument {
   clientId: string | null;
   uid: string | null;
   userCode: string | null;
+  /** Absent on records written before users existed. */
+  accountId?: string | null;
+}
+
+interface UserDocument {
+  _id: string;
+  usernameKey: string;
+  emailKey: string | null;
+  groups: string[];
+  /** The serialized user (see user-documents.ts). */
+  data: string;
+  createdAt: Date;
+  revision: number;
 }
 
 interface ClientDocument {
@@ -113,6 +129,7 @@ function toStoredModel(document: ModelDocument): StoredModelRecord {
     clientId: document.clientId ?? undefined,
     uid: document.uid ?? undefined,
     userCode: document.userCode ?? undefined,
+    accountId: document.accountId ?? undefined,
   };
 }
 
@@ -130,6 +147,7 @@ export class MongoStore implements Store {
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly registrations: RegistrationStore;
+  readonly users: UserStore;
   readonly #client: MongoClient;
   readonly #db: Db;
   #expiryMode: ExpiryMode = 'sweep';
@@ -184,6 +202,7 @@ export class MongoStore implements Store {
       db.collection<AuditDocument>('audit_events'),
       timeoutMs,
     );
+    this.users = new MongoUserStore(db.collection<UserDocument>('users'), db.collection<RevisionClaimDocument>('client_revision_claims'));
   }
 
   get expiryMode(): ExpiryMode {
@@ -200,6 +219,12 @@ export class MongoStore implements Store {
     await models.createIndex({ clientId: 1 }, { name: 'clientId' });
     await models.createIndex({ model: 1, uid: 1 }, { name: 'model_uid' });
     await models.createIndex({ model: 1, userCode: 1 }, { name: 'model_userCode' });
+    await models.createIndex({ accountId: 1, model: 1 }, { name: 'accountId_model' });
+    const users = this.#db.collection<UserDocument>('users');
+    await users.createIndex({ usernameKey: 1 }, { name: 'usernameKey', unique: true });
+    await users.createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
+    await users.createIndex({ emailKey: 1, createdAt: 1, _id: 1 }, { name: 'emailKey_createdAt_id' });
+    await users.createIndex({ groups: 1, createdAt: 1, _id: 1 }, { name: 'groups_createdAt_id' });
     const clients = this.#db.collection<ClientDocument>('clients');
     await clients.createIndex({ createdAt: 1, _id: 1 }, { name: 'createdAt_id' });
     await clients.createIndex({ clientName: 1, createdAt: 1, _id: 1 }, { name: 'clientName_createdAt_id' });
@@ -273,6 +298,7 @@ class MongoModelStore implements ModelStore {
         clientId: record.clientId ?? null,
         uid: record.uid ?? null,
         userCode: record.userCode ?? null,
+        accountId: record.accountId ?? null,
       },
       { upsert: true },
     );
@@ -311,6 +337,17 @@ class MongoModelStore implements ModelStore {
 
   async destroyByClientId(clientId: string, model?: string): Promise<number> {
     return (await this.collection.deleteMany(model === undefined ? { clientId } : { clientId, model })).deletedCount;
+  }
+
+  async findByAccountId(model: string, accountId: string, limit: number) {
+    if (limit <= 0) return []; // the driver reads a limit of 0 as "no limit"
+    const live = { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
+    const documents = await this.collection.find({ accountId, model, ...live }).limit(limit).toArray();
+    return documents.map((document) => ({ key: document._id.slice(model.length + 1), record: toStoredModel(document) }));
+  }
+
+  async destroyByAccountId(accountId: string): Promise<number> {
+    return (await this.collection.deleteMany({ accountId })).deletedCount;
   }
 }
 
@@ -690,4 +727,90 @@ class MongoRegistrationStore implements RegistrationStore {
     }
     return stale.length;
   }
+}
+
+const userFromDocument = (document: UserDocument): UserRecord =>
+  toUser(document._id, JSON.parse(document.data) as JsonObject, document.createdAt, document.revision);
+
+/** update() claims the revision it read first, as MongoClientStore does (FerretDB does not isolate conditional updates). */
+class MongoUserStore implements UserStore {
+  constructor(
+    private readonly collection: Collection<UserDocument>,
+    private readonly claims: Collection<RevisionClaimDocument>,
+  ) {}
+
+  async create(user: UserRecord): Promise<void> {
+    const { data, usernameKey, emailKey } = storedUser(user);
+    try {
+      await this.collection.insertOne({
+        _id: user.id, usernameKey, emailKey, groups: user.groups, data: JSON.stringify(data), createdAt: user.createdAt, revision: 0,
+      });
+    } catch (error) {
+      throw duplicateUser(error, user);
+    }
+  }
+
+  async find(id: string): Promise<UserRecord | undefined> {
+    const document = await this.collection.findOne({ _id: id });
+    return document ? userFromDocument(document) : undefined;
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const document = await this.collection.findOne({ usernameKey: caseInsensitiveKey(username) });
+    return document ? userFromDocument(document) : undefined;
+  }
+
+  async update(user: UserRecord): Promise<boolean> {
+    const revision = user.revision ?? 0;
+    // Checked before the revision is claimed, so that a refused rename does not use the claim up;
+    // the unique index still decides a race.
+    const holder = await this.collection.findOne({ usernameKey: caseInsensitiveKey(user.username) }, { projection: { _id: 1 } });
+    if (holder && holder._id !== user.id) throw new DuplicateUserError(user.username);
+    try {
+      await this.claims.insertOne({ _id: `user:${user.id}#${user.createdAt.getTime()}#${revision}`, expiresAt: new Date(Date.now() + 86_400_000) });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+    const { data, usernameKey, emailKey } = storedUser(user);
+    try {
+      const result = await this.collection.updateOne(
+        { _id: user.id, revision },
+        { $set: { usernameKey, emailKey, groups: user.groups, data: JSON.stringify(data), revision: revision + 1 } },
+      );
+      return result.matchedCount === 1;
+    } catch (error) {
+      throw duplicateUser(error, user);
+    }
+  }
+
+  async recordSignIn(id: string, at: Date, upgradedPasswordHash?: string): Promise<void> {
+    // Read, change, write back only if the document is as read: a concurrent admin change wins.
+    const document = await this.collection.findOne({ _id: id });
+    if (!document) return;
+    const data = JSON.parse(document.data) as JsonObject;
+    data.lastSignInAt = at.toISOString();
+    if (upgradedPasswordHash !== undefined) data.passwordHash = upgradedPasswordHash;
+    await this.collection.updateOne({ _id: id, revision: document.revision, data: document.data }, { $set: { data: JSON.stringify(data) } });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.collection.deleteOne({ _id: id })).deletedCount > 0;
+  }
+
+  async list({ limit, after, username, email, group }: UserListQuery): Promise<UserRecord[]> {
+    const filter: Record<string, unknown> = {};
+    if (after) filter.$or = [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }];
+    if (username !== undefined) filter.usernameKey = caseInsensitiveKey(username);
+    if (email !== undefined) filter.emailKey = caseInsensitiveKey(email);
+    if (group !== undefined) filter.groups = group;
+    const documents = await this.collection.find(filter).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+    return documents.map(userFromDocument);
+  }
+}
+
+/** MongoDB answers a unique-index conflict with code 11000; FerretDB's update path only says so in its message. */
+function duplicateUser(error: unknown, user: UserRecord): unknown {
+  const isDuplicate = error instanceof MongoServerError && (error.code === DUPLICATE_KEY || /UNIQUE constraint failed/.test(error.message));
+  return isDuplicate ? new DuplicateUserError(user.username) : error;
 }

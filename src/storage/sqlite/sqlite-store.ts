@@ -1,15 +1,17 @@
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
-import { DuplicateClientError } from '../errors.js';
+import { DuplicateClientError, DuplicateUserError } from '../errors.js';
 import { guardStore, type StoreObserver } from '../guarded-store.js';
 import { safeInitialAccessToken } from '../limits.js';
 import {
   REGISTRATION_ACCESS_TOKEN_MODEL,
   type AuditEvent, type AuditQuery, type AuditStore, type ClientListQuery, type ClientRecord, type ClientStore, type JsonObject, type ModelRecord,
   type ModelStore, type NewRegistration, type RegistrationStore, type RevocationStore, type SigningKeyStore, type Store, type StoredModelRecord,
-  type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore,
+  type StoredSigningKey, type InitialAccessTokenRecord, type InitialAccessTokenStore, type UserListQuery, type UserRecord, type UserStore,
 } from '../port.js';
+import { caseInsensitiveKey } from '../port.js';
+import { storedUser, toUser } from '../user-documents.js';
 import { lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFiles } from './data-directory.js';
 import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
@@ -26,6 +28,7 @@ const SCHEMA = `
     client_id TEXT,
     uid TEXT,
     user_code TEXT,
+    account_id TEXT,
     PRIMARY KEY (model, key)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS oidc_models_grant ON oidc_models (model, grant_id) WHERE grant_id IS NOT NULL;
@@ -88,6 +91,17 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
 
+  CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    username_key TEXT NOT NULL UNIQUE,
+    email_key TEXT,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS users_created ON users (created_at, id);
+  CREATE INDEX IF NOT EXISTS users_email ON users (email_key, created_at, id) WHERE email_key IS NOT NULL;
+
   CREATE TABLE IF NOT EXISTS health_probe (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL
@@ -106,6 +120,7 @@ interface ModelRow {
   client_id: string | null;
   uid: string | null;
   user_code: string | null;
+  account_id: string | null;
 }
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
@@ -121,6 +136,7 @@ function toStoredModel(row: ModelRow): StoredModelRecord {
     clientId: row.client_id ?? undefined,
     uid: row.uid ?? undefined,
     userCode: row.user_code ?? undefined,
+    accountId: row.account_id ?? undefined,
   };
 }
 
@@ -141,6 +157,7 @@ export class SqliteStore implements Store {
   readonly signingKeys: SigningKeyStore;
   readonly revocations: RevocationStore;
   readonly registrations: RegistrationStore;
+  readonly users: UserStore;
   readonly #db: DatabaseSync;
   readonly #releaseLock: () => void;
   readonly #models: SqliteModelStore;
@@ -195,6 +212,7 @@ export class SqliteStore implements Store {
     this.signingKeys = new SqliteSigningKeyStore(db);
     this.revocations = new SqliteRevocationStore(db);
     this.registrations = new SqliteRegistrationStore(db);
+    this.users = new SqliteUserStore(db);
     this.#sweeps = [
       db.prepare('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?'),
       db.prepare('DELETE FROM revoked_tokens WHERE expires_at <= ?'),
@@ -223,6 +241,9 @@ export class SqliteStore implements Store {
 function migrate(db: DatabaseSync): void {
   const columns = (db.prepare('PRAGMA table_info(clients)').all() as { name: string }[]).map((column) => column.name);
   if (!columns.includes('revision')) db.exec('ALTER TABLE clients ADD COLUMN revision INTEGER NOT NULL DEFAULT 0');
+  const modelColumns = (db.prepare('PRAGMA table_info(oidc_models)').all() as { name: string }[]).map((column) => column.name);
+  if (!modelColumns.includes('account_id')) db.exec('ALTER TABLE oidc_models ADD COLUMN account_id TEXT');
+  db.exec('CREATE INDEX IF NOT EXISTS oidc_models_account ON oidc_models (account_id, model) WHERE account_id IS NOT NULL');
 }
 
 /** Runs statements as one transaction: all of them, or (on any error) none. */
@@ -262,15 +283,20 @@ class SqliteModelStore implements ModelStore {
   readonly #destroyByGrant: StatementSync;
   readonly #destroyByClient: StatementSync;
   readonly #destroyModelByClient: StatementSync;
+  readonly #findByAccount: StatementSync;
+  readonly #destroyByAccount: StatementSync;
 
   constructor(private readonly db: DatabaseSync) {
-    const columns = 'key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code';
+    const columns = 'key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code, account_id';
     this.#upsert = db.prepare(`
-      INSERT INTO oidc_models (model, key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code)
-      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)
+      INSERT INTO oidc_models (model, key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code, account_id)
+      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
       ON CONFLICT (model, key) DO UPDATE SET payload = excluded.payload, expires_at = excluded.expires_at,
         consumed_at = NULL, grant_id = excluded.grant_id, client_id = excluded.client_id, uid = excluded.uid,
-        user_code = excluded.user_code`);
+        user_code = excluded.user_code, account_id = excluded.account_id`);
+    this.#findByAccount = db.prepare(`
+      SELECT ${columns} FROM oidc_models WHERE account_id = ? AND model = ? AND (expires_at IS NULL OR expires_at > ?) LIMIT ?`);
+    this.#destroyByAccount = db.prepare('DELETE FROM oidc_models WHERE account_id = ?');
     this.#find = db.prepare(`SELECT ${columns} FROM oidc_models WHERE model = ? AND key = ?`);
     this.#findByUid = db.prepare(`SELECT ${columns} FROM oidc_models WHERE model = ? AND uid = ?`);
     this.#findByUserCode = db.prepare(`SELECT ${columns} FROM oidc_models WHERE model = ? AND user_code = ?`);
@@ -284,7 +310,7 @@ class SqliteModelStore implements ModelStore {
   upsert(model: string, key: string, record: ModelRecord): Promise<void> {
     const values = [
       model, key, JSON.stringify(record.payload), record.expiresAt?.getTime() ?? null,
-      record.grantId ?? null, record.clientId ?? null, record.uid ?? null, record.userCode ?? null,
+      record.grantId ?? null, record.clientId ?? null, record.uid ?? null, record.userCode ?? null, record.accountId ?? null,
     ];
     return new Promise((resolve, reject) => {
       this.#pending.push({ values, resolve, reject });
@@ -353,6 +379,17 @@ class SqliteModelStore implements ModelStore {
     this.commitPending();
     const result = model === undefined ? this.#destroyByClient.run(clientId) : this.#destroyModelByClient.run(clientId, model);
     return Number(result.changes);
+  }
+
+  async findByAccountId(model: string, accountId: string, limit: number) {
+    this.commitPending();
+    const rows = this.#findByAccount.all(accountId, model, Date.now(), limit) as unknown as ModelRow[];
+    return rows.map((row) => ({ key: row.key, record: toStoredModel(row) }));
+  }
+
+  async destroyByAccountId(accountId: string): Promise<number> {
+    this.commitPending();
+    return Number(this.#destroyByAccount.run(accountId).changes);
   }
 }
 
@@ -718,5 +755,90 @@ class SqliteRegistrationStore implements RegistrationStore {
   async repair(): Promise<number> {
     // Creations are single transactions here: an interrupted one left nothing behind.
     return 0;
+  }
+}
+
+interface UserRow {
+  id: string;
+  data: string;
+  created_at: number;
+  revision: number;
+}
+
+const userFromRow = (row: UserRow): UserRecord => toUser(row.id, JSON.parse(row.data) as JsonObject, new Date(row.created_at), row.revision);
+
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+class SqliteUserStore implements UserStore {
+  readonly #insert: StatementSync;
+  readonly #update: StatementSync;
+  readonly #find: StatementSync;
+  readonly #findByUsername: StatementSync;
+  readonly #signIn: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #list: ConditionalSelect;
+
+  constructor(db: DatabaseSync) {
+    this.#insert = db.prepare('INSERT INTO users (id, username_key, email_key, data, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.#update = db.prepare('UPDATE users SET username_key = ?, email_key = ?, data = ?, revision = revision + 1 WHERE id = ? AND revision = ?');
+    const columns = 'id, data, created_at, revision';
+    this.#find = db.prepare(`SELECT ${columns} FROM users WHERE id = ?`);
+    this.#findByUsername = db.prepare(`SELECT ${columns} FROM users WHERE username_key = ?`);
+    this.#signIn = db.prepare(`
+      UPDATE users SET data = json_set(data, '$.lastSignInAt', ?, '$.passwordHash', coalesce(?, json_extract(data, '$.passwordHash')))
+      WHERE id = ?`);
+    this.#delete = db.prepare('DELETE FROM users WHERE id = ?');
+    this.#list = new ConditionalSelect(db, `SELECT ${columns} FROM users`, 'created_at, id');
+  }
+
+  async create(user: UserRecord): Promise<void> {
+    const { data, usernameKey, emailKey } = storedUser(user);
+    try {
+      this.#insert.run(user.id, usernameKey, emailKey, JSON.stringify(data), user.createdAt.getTime());
+    } catch (error) {
+      throw this.#duplicate(error, user);
+    }
+  }
+
+  async find(id: string): Promise<UserRecord | undefined> {
+    const row = this.#find.get(id) as UserRow | undefined;
+    return row && userFromRow(row);
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = this.#findByUsername.get(caseInsensitiveKey(username)) as UserRow | undefined;
+    return row && userFromRow(row);
+  }
+
+  async update(user: UserRecord): Promise<boolean> {
+    const { data, usernameKey, emailKey } = storedUser(user);
+    try {
+      return Number(this.#update.run(usernameKey, emailKey, JSON.stringify(data), user.id, user.revision ?? 0).changes) === 1;
+    } catch (error) {
+      throw this.#duplicate(error, user);
+    }
+  }
+
+  async recordSignIn(id: string, at: Date, upgradedPasswordHash?: string): Promise<void> {
+    this.#signIn.run(at.toISOString(), upgradedPasswordHash ?? null, id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return Number(this.#delete.run(id).changes) > 0;
+  }
+
+  async list({ limit, after, username, email, group }: UserListQuery): Promise<UserRecord[]> {
+    const rows = this.#list.all([
+      after && ['(created_at, id) > (?, ?)', after.createdAt.getTime(), after.id],
+      username !== undefined && ['username_key = ?', caseInsensitiveKey(username)],
+      email !== undefined && ['email_key = ?', caseInsensitiveKey(email)],
+      group !== undefined && ["EXISTS (SELECT 1 FROM json_each(users.data, '$.groups') WHERE json_each.value = ?)", group],
+    ], limit);
+    return (rows as UserRow[]).map(userFromRow);
+  }
+
+  #duplicate(error: unknown, user: UserRecord): unknown {
+    const extended = (error as { errcode?: number }).errcode;
+    return extended === SQLITE_CONSTRAINT_UNIQUE ? new DuplicateUserError(user.username) : error;
   }
 }

@@ -1,0 +1,56 @@
+import { caseInsensitiveKey, type JsonObject, type UserRecord } from './port.js';
+
+/**
+ * How a user is kept by both backends: one serialized document (so that no profile key ever
+ * becomes a database field name) beside the keys the database indexes.
+ */
+export interface StoredUser {
+  data: JsonObject;
+  usernameKey: string;
+  emailKey: string | null;
+}
+
+export function storedUser(user: UserRecord): StoredUser {
+  const data: JsonObject = {
+    username: user.username,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    name: user.name,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    groups: user.groups,
+    profile: user.profile,
+    disabled: user.disabled,
+    passwordHash: user.passwordHash,
+    updatedAt: user.updatedAt.toISOString(),
+    lastSignInAt: user.lastSignInAt?.toISOString(),
+  };
+  return {
+    data: JSON.parse(JSON.stringify(data)) as JsonObject,
+    usernameKey: caseInsensitiveKey(user.username),
+    emailKey: user.email === undefined ? null : caseInsensitiveKey(user.email),
+  };
+}
+
+const optionalString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const optionalDate = (value: unknown): Date | undefined => (typeof value === 'string' ? new Date(value) : undefined);
+
+export function toUser(id: string, data: JsonObject, createdAt: Date, revision: number): UserRecord {
+  return {
+    id,
+    username: String(data.username),
+    email: optionalString(data.email),
+    emailVerified: data.emailVerified === true,
+    name: optionalString(data.name),
+    givenName: optionalString(data.givenName),
+    familyName: optionalString(data.familyName),
+    groups: Array.isArray(data.groups) ? data.groups.filter((group): group is string => typeof group === 'string') : [],
+    profile: data.profile !== null && typeof data.profile === 'object' && !Array.isArray(data.profile) ? (data.profile as JsonObject) : {},
+    disabled: data.disabled === true,
+    passwordHash: optionalString(data.passwordHash),
+    createdAt,
+    updatedAt: optionalDate(data.updatedAt) ?? createdAt,
+    lastSignInAt: optionalDate(data.lastSignInAt),
+    revision,
+  };
+}
