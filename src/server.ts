@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 
@@ -25,6 +27,7 @@ import {
 } from './registration/index.js';
 import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
 import { CachedClientStore, CachedRevocations, type Store } from './storage/index.js';
+import { DEFAULT_SCRYPT, PasswordHasher, passwordPolicy, seedUsers, UserDirectory } from './users/index.js';
 
 export interface ServerDependencies {
   configuration: Configuration;
@@ -37,6 +40,8 @@ export interface ServerDependencies {
   sweepIntervalMs?: number;
   /** How old a pending registration must be for the upkeep to roll it back. */
   repairAfterMs?: number;
+  /** Where passwordEnv of configured users is read (process.env when absent). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface AuthorizationServer {
@@ -110,6 +115,15 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     provider = buildProvider(keys);
   });
   await syncStaticClients(configuration.clients, { provider, clients, models: store.models, hasher, logger, now });
+  const users = new UserDirectory({
+    users: store.users,
+    models: store.models,
+    hasher: new PasswordHasher({ ...DEFAULT_SCRYPT, ln: configuration.signIn.passwordHashCost }),
+    checkPassword: passwordPolicy(configuration.signIn.passwordMinLength),
+    now,
+    newId: randomUUID,
+  });
+  await seedUsers(configuration.users, users, dependencies.env ?? process.env, logger);
   warnWhenAdminApiUnreachable(configuration, logger);
 
   const { registration } = configuration;
@@ -159,6 +173,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     authenticate: adminAuthentication({
       adminTokens: configuration.adminTokens, verifier, findClient: (clientId) => clients.find(clientId), adminResource: adminResource.resource, audit,
     }),
+    users,
   });
 
   const routers = [discoveryRouter, registrationRouter, adminRouter];

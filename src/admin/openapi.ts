@@ -5,6 +5,10 @@ import {
   SECRET_ROTATION_RESPONSE_SCHEMA, UPDATED_CLIENT_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA, type RequestSchemas,
 } from './schemas.js';
 import { CLIENT_ID } from '../registration/index.js';
+import {
+  PASSWORD_REQUEST_SCHEMA, USER_CREATE_REQUEST_SCHEMA, USER_GRANT_LIST_SCHEMA, USER_LIST_SCHEMA, USER_PATCH_SCHEMA, USER_REPLACE_REQUEST_SCHEMA,
+  USER_SCHEMA, USER_SESSION_LIST_SCHEMA,
+} from '../users/index.js';
 import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -18,6 +22,9 @@ const INVALID = { 400: error('Invalid input (the body, a query parameter, or the
 const clientIdParameter = { name: 'clientId', in: 'path', required: true, schema: CLIENT_ID };
 const UNAVAILABLE = { 503: error('The store cannot serve right now; retry after Retry-After seconds.') };
 const UNSUPPORTED = { 415: error('The body is not sent as JSON.'), 413: error('The body is too large.') };
+const userIdParameter = { name: 'userId', in: 'path', required: true, schema: { type: 'string', maxLength: 255 } };
+const NO_USER = { 404: error('No such user (or session, or grant).') };
+const USER_CONFLICT = { 409: error('The username is taken, or the user was changed by another request meanwhile (read it again and retry).') };
 const limitParameter = { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } };
 const cursorParameter = {
   name: 'cursor', in: 'query', description: 'The next_cursor of the previous page (only cursors this server issued are accepted).',
@@ -32,7 +39,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
     info: {
       title: 'Admin API',
       version: '1.0.0',
-      description: 'Manage clients on behalf of others: create, read, update, delete, list, rotate secrets; initial access tokens; the audit trail.',
+      description: 'Manage clients on behalf of others: create, read, update, delete, list, rotate secrets; initial access tokens; users, their passwords, sessions and grants; signing keys; the audit trail.',
     },
     servers: [{ url: `${issuer}${ADMIN_PATH}` }],
     security: [{ bearer: [] }],
@@ -62,6 +69,14 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
         SigningKeyList: SIGNING_KEY_LIST_SCHEMA,
         KeyRotationRequest: requests.keyRotationRequest,
         KeyRotationResponse: KEY_ROTATION_RESPONSE_SCHEMA,
+        UserCreateRequest: USER_CREATE_REQUEST_SCHEMA,
+        UserReplaceRequest: USER_REPLACE_REQUEST_SCHEMA,
+        UserPatch: USER_PATCH_SCHEMA,
+        User: USER_SCHEMA,
+        UserList: USER_LIST_SCHEMA,
+        PasswordRequest: PASSWORD_REQUEST_SCHEMA,
+        UserSessionList: USER_SESSION_LIST_SCHEMA,
+        UserGrantList: USER_GRANT_LIST_SCHEMA,
       },
     },
     paths: {
@@ -131,6 +146,70 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
           summary: 'Rotate signing keys: publish a new key now, sign with it after keys.prePublishSeconds, keep the old one published until its tokens expire',
           requestBody: { required: false, content: { 'application/json': { schema: ref('KeyRotationRequest') } } },
           responses: { 200: json(ref('KeyRotationResponse'), 'The new keys and the ones they replace.'), 409: error('A rotation of that algorithm is under way (its new key does not sign yet).'), ...INVALID, ...UNSUPPORTED, ...UNAUTHORIZED, ...UNAVAILABLE },
+        },
+      },
+      '/users': {
+        post: {
+          summary: 'Create a user',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('UserCreateRequest') } } },
+          responses: {
+            201: json(ref('User'), 'The user (never its password or hash); Location names it.'), ...INVALID, ...UNAUTHORIZED,
+            409: error('The username is taken (usernames are compared case-insensitively).'), ...UNSUPPORTED, ...UNAVAILABLE,
+          },
+        },
+        get: {
+          summary: 'List users (oldest first)',
+          parameters: [filterParameter('username'), filterParameter('email'), filterParameter('group'), limitParameter, cursorParameter],
+          responses: { 200: json(ref('UserList'), 'A page of users; a Link header with rel="next" when there are more.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE },
+        },
+      },
+      '/users/{userId}': {
+        parameters: [userIdParameter],
+        get: { summary: 'Read a user', responses: { 200: json(ref('User'), 'The user.'), ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE } },
+        put: {
+          summary: 'Replace a user (not its password); disabled: true ends its sessions',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('UserReplaceRequest') } } },
+          responses: { 200: json(ref('User'), 'The user as stored.'), ...INVALID, ...UNAUTHORIZED, ...NO_USER, ...USER_CONFLICT, ...UNSUPPORTED, ...UNAVAILABLE },
+        },
+        patch: {
+          summary: 'Change a user with a JSON Merge Patch (RFC 7396)',
+          requestBody: { required: true, content: { 'application/merge-patch+json': { schema: ref('UserPatch') }, 'application/json': { schema: ref('UserPatch') } } },
+          responses: { 200: json(ref('User'), 'The user as stored.'), ...INVALID, ...UNAUTHORIZED, ...NO_USER, ...USER_CONFLICT, ...UNSUPPORTED, ...UNAVAILABLE },
+        },
+        delete: {
+          summary: 'Delete a user, with its sessions, grants, codes and refresh tokens',
+          responses: { 204: { description: 'Deleted.' }, ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE },
+        },
+      },
+      '/users/{userId}/password': {
+        parameters: [userIdParameter],
+        post: {
+          summary: 'Set a user\'s password',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('PasswordRequest') } } },
+          responses: {
+            204: { description: 'Set.' }, 400: error('Invalid input, or a password the policy refuses (invalid_password: too short, too common, the username).'),
+            ...UNAUTHORIZED, ...NO_USER, ...USER_CONFLICT, ...UNSUPPORTED, ...UNAVAILABLE,
+          },
+        },
+      },
+      '/users/{userId}/sessions': {
+        parameters: [userIdParameter],
+        get: { summary: 'List a user\'s sign-in sessions', responses: { 200: json(ref('UserSessionList'), 'The sessions.'), ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE } },
+        delete: { summary: 'End every session of a user', responses: { 204: { description: 'Ended.' }, ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE } },
+      },
+      '/users/{userId}/sessions/{sessionId}': {
+        parameters: [userIdParameter, { name: 'sessionId', in: 'path', required: true, schema: { type: 'string', maxLength: 255 } }],
+        delete: { summary: 'End one session', responses: { 204: { description: 'Ended.' }, ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE } },
+      },
+      '/users/{userId}/grants': {
+        parameters: [userIdParameter],
+        get: { summary: 'List what a user consented to, per client', responses: { 200: json(ref('UserGrantList'), 'The grants.'), ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE } },
+      },
+      '/users/{userId}/grants/{grantId}': {
+        parameters: [userIdParameter, { name: 'grantId', in: 'path', required: true, schema: { type: 'string', maxLength: 255 } }],
+        delete: {
+          summary: 'Revoke a grant with every code and token issued under it (the client must ask for consent again)',
+          responses: { 204: { description: 'Revoked.' }, ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE },
         },
       },
       '/audit': {

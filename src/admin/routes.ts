@@ -17,6 +17,7 @@ import { ADMIN_PATH } from './admin-resource.js';
 import { decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
 import { applyMergePatch } from './merge-patch.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { addUserRoutes, type UserDirectory } from '../users/index.js';
 import { assertValid, requestSchemas, SECRET_ROTATION_REQUEST_SCHEMA } from './schemas.js';
 
 export interface AdminRouteDependencies {
@@ -37,6 +38,7 @@ export interface AdminRouteDependencies {
   audit: AuditTrail;
   auditEvents: AuditStore;
   authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
+  users: UserDirectory;
 }
 
 const epochSeconds = (date: Date | undefined): number | null => (date === undefined ? null : Math.floor(date.getTime() / 1000));
@@ -307,6 +309,13 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
       })),
       next_cursor: nextCursor,
     };
+  });
+
+  addUserRoutes(admin, {
+    baseUrl: `${issuer}${ADMIN_PATH}`,
+    directory: dependencies.users,
+    audit,
+    jsonBody: (ctx, mediaTypes) => jsonBody(ctx, mediaTypes && { mediaTypes }),
   });
 
   return router;

@@ -36,6 +36,7 @@ export function loadConfiguration({ env, readFile = (path) => readFileSync(path,
     const configuration = merged as unknown as Configuration;
     configuration.issuer ??= `http://localhost:${configuration.port}`;
     checkSemantics(configuration);
+    checkUsers(configuration, env);
     return configuration;
   } catch (error) {
     throw error instanceof ConfigurationError ? namingVariable(error, overrides) : error;
@@ -117,6 +118,27 @@ function checkKonnect(configuration: Configuration): void {
   if (['/admin', '/reg', '/token', '/jwks', '/.well-known'].some((taken) => configuration.konnect!.prefix === taken || configuration.konnect!.prefix.startsWith(`${taken}/`))) {
     throw new ConfigurationError('konnect.prefix', `"${configuration.konnect.prefix}" collides with another endpoint`);
   }
+}
+
+const PASSWORD_HASH = /^\$scrypt\$ln=\d{1,2},r=\d{1,2},p=\d{1,2}\$[A-Za-z0-9_-]{16,64}\$[A-Za-z0-9_-]{32,128}$/;
+
+function checkUsers(configuration: Configuration, env: Environment): void {
+  const usernames = new Set<string>();
+  configuration.users.forEach((user, index) => {
+    const at = `users[${index}]`;
+    const key = user.username.normalize('NFKC').toLowerCase();
+    if (usernames.has(key)) throw new ConfigurationError(`${at}.username`, `duplicate username "${user.username}" (usernames are compared case-insensitively)`);
+    usernames.add(key);
+    if (user.passwordHash !== undefined && !PASSWORD_HASH.test(user.passwordHash)) {
+      throw new ConfigurationError(`${at}.passwordHash`, 'is not a hash in the server\'s format ($scrypt$ln=<n>,r=<r>,p=<p>$<salt>$<key>); `dcr-admin users hash-password` prints one');
+    }
+    if (user.passwordHash !== undefined && user.passwordEnv !== undefined) {
+      throw new ConfigurationError(`${at}.passwordEnv`, 'give passwordHash or passwordEnv, not both');
+    }
+    if (user.passwordEnv !== undefined && !env[user.passwordEnv]) {
+      throw new ConfigurationError(`${at}.passwordEnv`, `the environment variable ${user.passwordEnv} is not set`);
+    }
+  });
 }
 
 /** The policy that exists even when not declared. */

@@ -91,6 +91,42 @@ export interface AuditConfig {
   failuresPerMinute: number;
 }
 
+export interface UserConfig {
+  username: string;
+  passwordHash?: string;
+  passwordEnv?: string;
+  email?: string;
+  email_verified: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  groups: string[];
+  profile: Record<string, unknown>;
+}
+
+export interface SignInConfig {
+  passwordMinLength: number;
+  passwordHashCost: number;
+  maxFailures: number;
+  maxFailuresPerAddress: number;
+  failureWindowSeconds: number;
+  lockoutSeconds: number;
+  sessionTtlSeconds: number;
+  requirePkceForAllClients: boolean;
+  authorizationCodeTtlSeconds: number;
+  idTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  refreshTokenIdleSeconds: number;
+  groupsClaim: boolean;
+  adminGroup: string;
+}
+
+export interface BrandingConfig {
+  productName: string;
+  logoUrl?: string;
+  accentColor: string;
+}
+
 export interface Configuration {
   port: number;
   host?: string;
@@ -112,4 +148,7 @@ export interface Configuration {
   audit: AuditConfig;
   metrics: { enabled: boolean; token?: string };
   cluster: { workers: number };
+  users: UserConfig[];
+  signIn: SignInConfig;
+  branding: BrandingConfig;
 }

@@ -9,6 +9,7 @@ const KONNECT_KEY = 'konnect-api-key-0123456789abcdef';
 const IAT = 'admin-test-initial-access-token-0123456789';
 const CLIENT = '{clientId}';
 const TOKEN_ID = '{id}';
+const USER = '{userId}';
 
 /** Every route that needs credentials, by method and path template. */
 const PROTECTED: readonly { method: string; path: string }[] = [
@@ -26,6 +27,18 @@ const PROTECTED: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/admin/keys' },
   { method: 'POST', path: '/admin/keys/rotate' },
   { method: 'GET', path: '/admin/audit' },
+  { method: 'GET', path: '/admin/users' },
+  { method: 'POST', path: '/admin/users' },
+  { method: 'GET', path: `/admin/users/${USER}` },
+  { method: 'PUT', path: `/admin/users/${USER}` },
+  { method: 'PATCH', path: `/admin/users/${USER}` },
+  { method: 'DELETE', path: `/admin/users/${USER}` },
+  { method: 'POST', path: `/admin/users/${USER}/password` },
+  { method: 'GET', path: `/admin/users/${USER}/sessions` },
+  { method: 'DELETE', path: `/admin/users/${USER}/sessions` },
+  { method: 'DELETE', path: `/admin/users/${USER}/sessions/{sessionId}` },
+  { method: 'GET', path: `/admin/users/${USER}/grants` },
+  { method: 'DELETE', path: `/admin/users/${USER}/grants/{grantId}` },
   { method: 'POST', path: '/konnect' },
   { method: 'POST', path: '/konnect/' },
   { method: 'DELETE', path: `/konnect/${CLIENT}` },
@@ -87,6 +100,7 @@ describe.each(backends)('every protected route is gated ($name)', (backend) => {
   let clientId: string;
   let registrationAccessToken: string;
   let initialAccessTokenId: string;
+  let userId: string;
   const admin = () => ({ Authorization: `Bearer ${ADMIN_TOKEN}` });
 
   beforeAll(async () => {
@@ -99,10 +113,13 @@ describe.each(backends)('every protected route is gated ($name)', (backend) => {
     registrationAccessToken = created.body.registration_access_token;
     const iat = await request(server.url).post('/admin/initial-access-tokens').set(admin()).send({}).expect(201);
     initialAccessTokenId = iat.body.id;
+    const user = await request(server.url).post('/admin/users').set(admin()).send({ username: 'guarded', password: 'a guarded passphrase' }).expect(201);
+    userId = user.body.id;
   });
   afterAll(() => server.destroy());
 
-  const concrete = (path: string) => path.replace(CLIENT, clientId).replace(TOKEN_ID, initialAccessTokenId);
+  const concrete = (path: string) => path.replace(CLIENT, clientId).replace(TOKEN_ID, initialAccessTokenId).replace(USER, userId)
+    .replace('{sessionId}', 'session-1').replace('{grantId}', 'grant-1');
 
   /** What the store holds that an unauthenticated request could change. */
   async function snapshot() {
@@ -111,8 +128,9 @@ describe.each(backends)('every protected route is gated ($name)', (backend) => {
     const keys = await request(server.url).get('/admin/keys').set(admin()).expect(200);
     const client = await request(server.url).get(`/reg/${clientId}`).set('Authorization', `Bearer ${registrationAccessToken}`).expect(200);
     const events = await request(server.url).get('/admin/audit?limit=200').set(admin()).expect(200);
+    const users = await request(server.url).get('/admin/users?limit=200').set(admin()).expect(200);
     const successes = (events.body.events as { outcome: string }[]).filter((event) => event.outcome === 'success');
-    return { clients: clients.body, tokens: tokens.body, keys: keys.body, client: client.body, successes };
+    return { clients: clients.body, tokens: tokens.body, keys: keys.body, client: client.body, successes, users: users.body };
   }
 
   function expectRefused(label: string, response: RawResponse): void {

@@ -1,0 +1,76 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/**
+ * Password hashing with scrypt (memory-hard, in node:crypto). A hash carries its parameters:
+ *
+ *   $scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt, base64url>$<derived key, base64url>
+ *
+ * so that the cost can be raised later: a hash made with weaker parameters still verifies, and is
+ * reported as needing an upgrade (the caller re-hashes the password it just checked).
+ */
+export interface ScryptParameters {
+  /** log2 of N, the CPU/memory cost: memory is 128 × N × r bytes (ln 15, r 8: 32 MiB). */
+  ln: number;
+  r: number;
+  p: number;
+}
+
+export const DEFAULT_SCRYPT: ScryptParameters = { ln: 15, r: 8, p: 1 };
+
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+const HASH_PATTERN = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,64})\$([A-Za-z0-9_-]{32,128})$/;
+
+function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParameters): Promise<Buffer> {
+  const N = 2 ** ln;
+  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
+  return new Promise((resolve, reject) => {
+    scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+const encode = ({ ln, r, p }: ScryptParameters, salt: Buffer, key: Buffer): string =>
+  `$scrypt$ln=${ln},r=${r},p=${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+
+function decode(hash: string): { parameters: ScryptParameters; salt: Buffer; key: Buffer } | undefined {
+  const match = HASH_PATTERN.exec(hash);
+  if (!match) return undefined;
+  const parameters = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
+  // Bounds: a stored hash never makes verification allocate more than 1 GiB or loop for minutes.
+  if (parameters.ln < 1 || parameters.ln > 20 || parameters.r < 1 || parameters.r > 32 || parameters.p < 1 || parameters.p > 16) return undefined;
+  return { parameters, salt: Buffer.from(match[4]!, 'base64url'), key: Buffer.from(match[5]!, 'base64url') };
+}
+
+export interface Verification {
+  valid: boolean;
+  /** The hash was made with other parameters than the current ones: re-hash the (valid) password. */
+  needsUpgrade: boolean;
+}
+
+export class PasswordHasher {
+  readonly #decoy: Promise<string>;
+
+  constructor(readonly parameters: ScryptParameters = DEFAULT_SCRYPT) {
+    this.#decoy = this.hash(randomBytes(16).toString('base64url'));
+  }
+
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(SALT_LENGTH);
+    return encode(this.parameters, salt, await derive(password, salt, this.parameters));
+  }
+
+  async verify(password: string, hash: string | undefined): Promise<Verification> {
+    const decoded = hash === undefined ? undefined : decode(hash);
+    if (!decoded) {
+      // No usable hash (unknown user, no password set): spend the same time as a real check, so
+      // that timing does not tell whether the account exists.
+      await this.verify(password, await this.#decoy);
+      return { valid: false, needsUpgrade: false };
+    }
+    const key = await derive(password, decoded.salt, decoded.parameters);
+    const valid = key.length === decoded.key.length && timingSafeEqual(key, decoded.key);
+    const { ln, r, p } = this.parameters;
+    const current = decoded.parameters.ln === ln && decoded.parameters.r === r && decoded.parameters.p === p;
+    return { valid, needsUpgrade: valid && !current };
+  }
+}

@@ -1,0 +1,136 @@
+import { MAX_PASSWORD_LENGTH } from './password-policy.js';
+
+/**
+ * The admin users API's JSON Schemas: they validate requests (admin/schemas.ts's assertValid) and
+ * are published in /admin/openapi.json.
+ */
+
+const name = { type: 'string', minLength: 1, maxLength: 255 } as const;
+
+export const USERNAME = {
+  type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\s\\u0000-\\u001f\\u007f]+$',
+  description: 'Unique, compared case-insensitively; no white space.',
+} as const;
+
+export const PASSWORD = { type: 'string', minLength: 1, maxLength: MAX_PASSWORD_LENGTH } as const;
+
+const GROUPS = {
+  type: 'array', maxItems: 100, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 128 },
+  description: 'Group names (in the ID token and userinfo with the groups scope; readable as user.groups by claim expressions).',
+} as const;
+
+const PROFILE = {
+  type: 'object', maxProperties: 50,
+  description: 'Free-form attributes (at most 50 members; the whole request is bounded in size and depth), readable as user.profile.<path> by claim expressions.',
+} as const;
+
+/** What an administrator may set on a user (PUT replaces all of it; PATCH merges into it). */
+const EDITABLE_PROPERTIES = {
+  username: USERNAME,
+  email: { type: 'string', format: 'email', maxLength: 254 },
+  email_verified: { type: 'boolean' },
+  name,
+  given_name: name,
+  family_name: name,
+  groups: GROUPS,
+  profile: PROFILE,
+  disabled: { type: 'boolean', description: 'A disabled user cannot sign in; disabling ends the user\'s sessions.' },
+} as const;
+
+export const USER_REPLACE_REQUEST_SCHEMA = {
+  type: 'object',
+  required: ['username'],
+  properties: EDITABLE_PROPERTIES,
+  additionalProperties: false,
+} as const;
+
+export const USER_CREATE_REQUEST_SCHEMA = {
+  type: 'object',
+  required: ['username'],
+  properties: {
+    ...EDITABLE_PROPERTIES,
+    password: { ...PASSWORD, description: 'Without one the user cannot sign in until one is set (POST /users/{id}/password).' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const USER_PATCH_SCHEMA = {
+  description: 'A JSON Merge Patch (RFC 7396) of the user\'s editable members; null removes an optional member. The password is set with POST /users/{id}/password.',
+  type: 'object',
+} as const;
+
+export const PASSWORD_REQUEST_SCHEMA = {
+  type: 'object',
+  required: ['password'],
+  properties: { password: PASSWORD },
+  additionalProperties: false,
+} as const;
+
+const timestamp = { type: 'string', format: 'date-time' } as const;
+
+export const USER_SCHEMA = {
+  type: 'object',
+  required: ['id', 'username', 'email_verified', 'groups', 'profile', 'disabled', 'has_password', 'created_at', 'updated_at', 'last_sign_in_at'],
+  properties: {
+    id: { type: 'string', description: 'Server-generated; the sub of the user\'s tokens.' },
+    ...EDITABLE_PROPERTIES,
+    has_password: { type: 'boolean', description: 'Whether a password is set (the password and its hash are never shown).' },
+    created_at: timestamp,
+    updated_at: timestamp,
+    last_sign_in_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+  not: { anyOf: [{ required: ['password'] }, { required: ['password_hash'] }] },
+  additionalProperties: false,
+} as const;
+
+export const USER_LIST_SCHEMA = {
+  type: 'object',
+  required: ['users', 'next_cursor'],
+  properties: { users: { type: 'array', items: USER_SCHEMA }, next_cursor: { type: ['string', 'null'] } },
+  additionalProperties: false,
+} as const;
+
+export const USER_SESSION_LIST_SCHEMA = {
+  type: 'object',
+  required: ['sessions'],
+  properties: {
+    sessions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'signed_in_at', 'expires_at', 'clients'],
+        properties: {
+          id: { type: 'string', description: 'An identifier of the session for DELETE (not the session cookie).' },
+          signed_in_at: { type: ['string', 'null'], format: 'date-time' },
+          expires_at: { type: ['string', 'null'], format: 'date-time' },
+          clients: { type: 'array', items: { type: 'string' }, description: 'Clients the user authorized in this session.' },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
+
+export const USER_GRANT_LIST_SCHEMA = {
+  type: 'object',
+  required: ['grants'],
+  properties: {
+    grants: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'client_id', 'scope', 'resources', 'expires_at'],
+        properties: {
+          id: { type: 'string' },
+          client_id: { type: 'string' },
+          scope: { type: 'string', description: 'The OpenID Connect scopes consented to.' },
+          resources: { type: 'object', additionalProperties: { type: 'string' }, description: 'Scopes consented to per resource server.' },
+          expires_at: { type: ['string', 'null'], format: 'date-time' },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
