@@ -11,7 +11,7 @@ import { createClaimMapper } from './claims/index.js';
 import { createMaintenance } from './maintenance.js';
 import { createMetrics, metricsRoutes, type Metrics } from './metrics/index.js';
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
-import type { Configuration, SigningAlgorithm } from './configuration/index.js';
+import { OPENID_CONNECT_SCOPES, type Configuration, type SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
@@ -25,9 +25,10 @@ import {
   ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
   unrestrictedPolicy, type ClientMetadata,
 } from './registration/index.js';
-import { resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
+import { deriveKey, resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
 import { CachedClientStore, CachedRevocations, type Store } from './storage/index.js';
-import { DEFAULT_SCRYPT, PasswordHasher, passwordPolicy, seedUsers, UserDirectory } from './users/index.js';
+import { DEFAULT_SCRYPT, PasswordHasher, passwordPolicy, seedUsers, SignInLimiter, UserDirectory } from './users/index.js';
+import { ASSETS_PATH, CsrfTokens, createPages, interactionRoutes } from './interactions/index.js';
 
 export interface ServerDependencies {
   configuration: Configuration;
@@ -97,9 +98,21 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
+  const pages = createPages({ ...configuration.branding, assetsPath: ASSETS_PATH });
+  const userDirectory = new UserDirectory({
+    users: store.users,
+    models: store.models,
+    hasher: new PasswordHasher({ ...DEFAULT_SCRYPT, ln: configuration.signIn.passwordHashCost }),
+    checkPassword: passwordPolicy(configuration.signIn.passwordMinLength),
+    now,
+    newId: randomUUID,
+  });
   const authenticationFailures = clientAuthenticationFailures(logger, metrics);
   const buildProvider = (keys: SigningKeySet): Provider => {
-    const built = createProvider({ configuration, resourceServers, store, clients, revocations, keys, hasher, box, masterSecret, claimMapper, verifier, now });
+    const built = createProvider({
+      configuration, resourceServers, store, clients, revocations, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages,
+      findUser: (id) => userDirectory.find(id),
+    });
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
     authenticationFailures.watch(built);
     // Koa's default would print to stderr in plain text; every line the process prints is JSON.
@@ -115,15 +128,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     provider = buildProvider(keys);
   });
   await syncStaticClients(configuration.clients, { provider, clients, models: store.models, hasher, logger, now });
-  const users = new UserDirectory({
-    users: store.users,
-    models: store.models,
-    hasher: new PasswordHasher({ ...DEFAULT_SCRYPT, ln: configuration.signIn.passwordHashCost }),
-    checkPassword: passwordPolicy(configuration.signIn.passwordMinLength),
-    now,
-    newId: randomUUID,
-  });
-  await seedUsers(configuration.users, users, dependencies.env ?? process.env, logger);
+  await seedUsers(configuration.users, userDirectory, dependencies.env ?? process.env, logger);
   warnWhenAdminApiUnreachable(configuration, logger);
 
   const { registration } = configuration;
@@ -160,7 +165,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const adminRouter = adminRoutes({
     issuer: configuration.issuer,
     registrar,
-    adminPolicy: unrestrictedPolicy('admin', resourceServers.flatMap((server) => server.scopes)),
+    adminPolicy: unrestrictedPolicy('admin', [...OPENID_CONNECT_SCOPES, ...resourceServers.flatMap((server) => server.scopes)]),
     policies,
     initialAccessTokens,
     registrationAccessTokens,
@@ -173,10 +178,24 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     authenticate: adminAuthentication({
       adminTokens: configuration.adminTokens, verifier, findClient: (clientId) => clients.find(clientId), adminResource: adminResource.resource, audit,
     }),
-    users,
+    users: userDirectory,
   });
 
-  const routers = [discoveryRouter, registrationRouter, adminRouter];
+  const { signIn } = configuration;
+  const interactionRouter = interactionRoutes({
+    provider: () => provider,
+    pages,
+    users: userDirectory,
+    limiter: new SignInLimiter({
+      maxFailures: signIn.maxFailures,
+      maxFailuresPerAddress: signIn.maxFailuresPerAddress,
+      windowMs: signIn.failureWindowSeconds * 1000,
+      lockoutMs: signIn.lockoutSeconds * 1000,
+    }, () => now().getTime()),
+    csrf: new CsrfTokens(deriveKey(masterSecret, 'interaction-csrf')),
+    audit,
+  });
+  const routers = [discoveryRouter, registrationRouter, adminRouter, interactionRouter];
   if (configuration.metrics.enabled) routers.push(metricsRoutes(metrics, configuration.metrics.token));
   if (configuration.konnect) {
     routers.push(konnectRoutes({

@@ -227,10 +227,10 @@ export function requestSchemas({ policies, algorithms, scopes, resources }: Requ
       type: 'object',
       properties: {
         ...ADMIN_CLIENT_METADATA_SCHEMA.properties,
-        grant_types: { ...CLIENT_METADATA_PROPERTIES.grant_types, items: { enum: ['client_credentials', 'authorization_code'] }, uniqueItems: true },
+        grant_types: { ...CLIENT_METADATA_PROPERTIES.grant_types, items: { enum: ['client_credentials', 'authorization_code', 'refresh_token'] }, uniqueItems: true },
         token_endpoint_auth_signing_alg: { ...CLIENT_METADATA_PROPERTIES.token_endpoint_auth_signing_alg, enum: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'] },
         response_types: { ...CLIENT_METADATA_PROPERTIES.response_types, items: { enum: ['code'] } },
-        token_endpoint_auth_method: { ...CLIENT_METADATA_PROPERTIES.token_endpoint_auth_method, enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
+        token_endpoint_auth_method: { ...CLIENT_METADATA_PROPERTIES.token_endpoint_auth_method, enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
         scope: { ...CLIENT_METADATA_PROPERTIES.scope, pattern: `^(?:${scope}(?: ${scope})*)?$`, description: `Space-separated scopes among: ${scopes.join(', ')}.` },
         default_resource: { ...ADMIN_CLIENT_PROPERTIES.default_resource, enum: [...resources] },
         allowed_resources: { ...ADMIN_CLIENT_PROPERTIES.allowed_resources, items: { enum: [...resources] } },

@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
 import { ENVIRONMENT_KEYS, environmentOverrides, type Environment } from './environment.js';
 import { ConfigurationError } from './errors.js';
-import type { Configuration } from './types.js';
+import { OPENID_CONNECT_SCOPES, type Configuration } from './types.js';
 
 const SCHEMA_URL = new URL('../../../config/schema.json', import.meta.url);
 
@@ -146,7 +146,7 @@ export const DEFAULT_POLICY_NAME = 'default';
 
 function checkRegistration(configuration: Configuration): void {
   const { registration, resourceServers } = configuration;
-  const offered = new Set(resourceServers.flatMap((server) => server.scopes));
+  const offered = new Set([...OPENID_CONNECT_SCOPES, ...resourceServers.flatMap((server) => server.scopes)]);
   const resources = new Set(resourceServers.map((server) => server.resource));
   const policyNames = new Set([DEFAULT_POLICY_NAME, ...Object.keys(registration.policies)]);
 

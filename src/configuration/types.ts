@@ -20,7 +20,10 @@ export interface ClaimConfig {
 }
 
 export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+/** The OpenID Connect scopes of a sign-in, next to the resource servers' scopes. */
+export const OPENID_CONNECT_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'] as const;
 
 export interface RegistrationPolicyConfig {
   grantTypes: GrantType[];

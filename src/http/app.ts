@@ -5,7 +5,6 @@ import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logging/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { createErrorRenderer } from '../provider/render-error.js';
 import { isBrowserEndpoint, PROVIDER_ROUTES } from '../provider/routes.js';
 import { assertDeclaredBodySize } from './body-limit.js';
 import type { ClientAddressResolver } from './client-address.js';
@@ -39,7 +38,6 @@ export interface HttpDependencies {
 export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
-  const renderBrowserError = createErrorRenderer();
   // What Koa would print in plain text (a client that hung up mid-body, ...) becomes a JSON line.
   app.on('error', (error: Error & { status?: number; expose?: boolean }) => {
     if (error.expose || (error.status !== undefined && error.status < 500)) logger.debug('request error', { error });
@@ -70,20 +68,9 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
   const providerMethods = methodNotAllowed([], PROVIDER_ROUTES);
 
   const toProvider = (ctx: Koa.Context): Promise<void> => providerMethods(ctx, async () => {
-    // The browser endpoints lead nowhere until people can sign in, and oidc-provider would store
-    // an interaction or a session for every call to them: anyone could fill the store.
-    if (isBrowserEndpoint(ctx.path)) {
-      ctx.status = 400;
-      ctx.set('Cache-Control', 'no-store');
-      renderBrowserError(ctx as unknown as Parameters<typeof renderBrowserError>[0], {
-        error: 'temporarily_unavailable',
-        error_description: 'people cannot sign in on this server yet; clients get tokens with client credentials',
-      });
-      return;
-    }
     // RFC 6749 §5.2, RFC 7662 §2.2, RFC 7009 §2.2: protocol endpoints answer JSON, whatever the
     // client's Accept header prefers; only pages a browser visits may answer HTML.
-    ctx.req.headers.accept = 'application/json';
+    if (!isBrowserEndpoint(ctx.path)) ctx.req.headers.accept = 'application/json';
     await providerMiddleware()(ctx, async () => {});
   }) as Promise<void>;
 

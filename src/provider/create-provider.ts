@@ -4,7 +4,7 @@ import type { ClaimMapper } from '../claims/index.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
-import type { ClientStore, RevocationStore, Store } from '../storage/index.js';
+import type { ClientStore, RevocationStore, Store, UserRecord } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
@@ -14,6 +14,8 @@ import { invalidClientStatus } from './invalid-client-status.js';
 import { createErrorRenderer } from './render-error.js';
 import { providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
+import { claimsByScope, peopleConfiguration } from './people.js';
+import type { Pages } from '../interactions/pages.js';
 import { structuredTokenSupport } from './structured-tokens.js';
 import { issuedUnderCurrentRegistration } from './token-liveness.js';
 import { createExtraTokenClaims } from './token-claims.js';
@@ -35,14 +37,19 @@ export interface ProviderDependencies {
   claimMapper: ClaimMapper;
   verifier: AccessTokenVerifier;
   now: () => Date;
+  /** The user a sub names (sign-in, ID tokens, userinfo, refresh). */
+  findUser: (id: string) => Promise<UserRecord | undefined>;
+  pages: Pages;
 }
 
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
-/** The oidc-provider instance, configured for machine-to-machine use (client credentials first). */
+/** The oidc-provider instance: client credentials for machines, the authorization code flow for people. */
 export function createProvider(dependencies: ProviderDependencies): Provider {
-  const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now } = dependencies;
+  const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages } = dependencies;
   let provider: Provider | undefined;
+  const people = peopleConfiguration({ signIn: configuration.signIn, findUser: dependencies.findUser, models: store.models, pages });
+  const groups = configuration.signIn.groupsClaim;
 
   const providerConfiguration = {
     adapter: createAdapterFactory({ models: store.models, clients, hasher, box, now }),
@@ -55,23 +62,31 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
     },
-    // Browser sign-in comes later; until then no implicit flow is even advertised.
+    // The authorization code flow only: no implicit or hybrid flow is even advertised.
     responseTypes: ['code'],
-    scopes: allScopes(resourceServers),
+    scopes: allScopes(resourceServers, groups),
+    claims: claimsByScope(groups),
+    // Scope claims go into the ID token too (as Keycloak does), not only to userinfo.
+    conformIdTokenClaims: false,
+    findAccount: people.findAccount,
+    interactions: people.interactions,
+    pkce: people.pkce,
+    issueRefreshToken: people.issueRefreshToken,
+    rotateRefreshToken: people.rotateRefreshToken,
+    loadExistingGrant: people.loadExistingGrant,
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraClientMetadata },
     extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper),
     features: {
       devInteractions: { enabled: false },
-      // No one signs in yet: no logout endpoint that stores sessions for anyone who calls it.
-      rpInitiatedLogout: { enabled: false },
-      userinfo: { enabled: false },
+      rpInitiatedLogout: people.rpInitiatedLogout,
+      userinfo: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
       resourceIndicators: createResourceIndicators(resourceServers),
     },
-    ttl: accessTokenLifetimes(resourceServers),
-    renderError: createErrorRenderer(),
+    ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
+    renderError: createErrorRenderer(pages),
     discovery: configuration.registration.mode === 'admin_only' ? {} : { registration_endpoint: `${configuration.issuer}/reg` },
   } as unknown as ProviderConfiguration;
 

@@ -1,18 +1,16 @@
-import { readFileSync } from 'node:fs';
-
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-const TEMPLATE_URL = new URL('../../../views/error.html', import.meta.url);
+import { setPageHeaders } from '../interactions/page-security.js';
+import type { Pages } from '../interactions/pages.js';
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
-
-/** oidc-provider's renderError: the HTML page a browser sees when a front-channel request fails. */
-export function createErrorRenderer(template = readFileSync(TEMPLATE_URL, 'utf8')) {
+/**
+ * oidc-provider's renderError: the HTML page a browser sees when a front-channel request fails,
+ * rendered by the sign-in pages (views/error.html in views/layout.html).
+ */
+export function createErrorRenderer(pages: Pages) {
   return (ctx: KoaContextWithOIDC, out: { error?: string; error_description?: string }): void => {
+    setPageHeaders(ctx as never);
     ctx.type = 'html';
-    ctx.body = template
-      .replace('{{error}}', escapeHtml(String(out.error ?? 'server_error')))
-      .replace('{{error_description}}', escapeHtml(String(out.error_description ?? '')));
+    ctx.body = pages.error({ error: String(out.error ?? 'server_error'), errorDescription: out.error_description === undefined ? undefined : String(out.error_description) });
   };
 }

@@ -1,6 +1,6 @@
 import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 
-import type { ResourceServerConfig } from '../configuration/index.js';
+import { OPENID_CONNECT_SCOPES, type ResourceServerConfig } from '../configuration/index.js';
 
 type Client = KoaContextWithOIDC['oidc']['client'];
 
@@ -40,7 +40,10 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
      * A client's own default (set by its registration policy) wins over the global one; a client
      * limited to some resources defaults to the first of them.
      */
-    defaultResource: (_ctx: KoaContextWithOIDC, client: Client) => {
+    defaultResource: (ctx: KoaContextWithOIDC, client: Client) => {
+      // A sign-in that asks for no resource server's scope wants an ID token and a token for
+      // userinfo (which oidc-provider issues only without a resource), not an API token.
+      if (AUTHORIZATION_ROUTES.has(ctx.oidc.route) && !asksForResourceScope(ctx.oidc.params?.scope, resourceServers)) return undefined;
       const limits = (client ?? {}) as ResourceLimits;
       if (typeof limits.default_resource === 'string' && byResource.has(limits.default_resource)) return limits.default_resource;
       if (isEntitled(limits, defaultServer)) return defaultServer.resource;
@@ -66,6 +69,15 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
   };
 }
 
+/** The authorization request, first received and then resumed after the sign-in pages. */
+const AUTHORIZATION_ROUTES = new Set(['authorization', 'resume']);
+
+function asksForResourceScope(requested: unknown, resourceServers: readonly ResourceServerConfig[]): boolean {
+  if (typeof requested !== 'string') return false;
+  const scopes = new Set(requested.split(' '));
+  return resourceServers.some((server) => server.scopes.some((scope) => scopes.has(scope)));
+}
+
 function assertScopesGrantable(requested: unknown, server: ResourceServerConfig, client: Client): void {
   if (typeof requested !== 'string' || requested === '') return;
   const offered = new Set(server.scopes);
@@ -81,7 +93,12 @@ function assertScopesGrantable(requested: unknown, server: ResourceServerConfig,
   }
 }
 
-/** Every scope any resource server offers (oidc-provider's `scopes`, next to openid). */
-export function allScopes(resourceServers: readonly ResourceServerConfig[]): string[] {
-  return [...new Set(['openid', ...resourceServers.flatMap((server) => server.scopes)])];
+/** The OpenID Connect scopes of a sign-in (groups only when configured). */
+export function openIdScopes(groups: boolean): string[] {
+  return OPENID_CONNECT_SCOPES.filter((scope) => groups || scope !== 'groups');
+}
+
+/** Every scope: OpenID Connect's and every one a resource server offers (oidc-provider's `scopes`). */
+export function allScopes(resourceServers: readonly ResourceServerConfig[], groups = true): string[] {
+  return [...new Set([...openIdScopes(groups), ...resourceServers.flatMap((server) => server.scopes)])];
 }

@@ -5,8 +5,11 @@ import type { ForeignRoute } from '../http/routing.js';
  * the CORS-enabled ones answer OPTIONS preflights). Only the browser-facing ones may answer HTML.
  */
 export const PROVIDER_ROUTES: readonly (ForeignRoute & { browser: boolean })[] = [
-  { path: '/auth', methods: ['GET', 'HEAD'], browser: true },
+  { path: '/auth', methods: ['GET', 'HEAD', 'POST'], browser: true },
+  { path: '/session/end', methods: ['GET', 'HEAD', 'POST'], browser: true },
   { path: '/session/end/confirm', methods: ['POST'], browser: true },
+  { path: '/session/end/success', methods: ['GET', 'HEAD'], browser: true },
+  { path: '/me', methods: ['GET', 'HEAD', 'POST', 'OPTIONS'], browser: false },
   { path: '/token', methods: ['POST', 'OPTIONS'], browser: false },
   { path: '/token/introspection', methods: ['POST', 'OPTIONS'], browser: false },
   { path: '/token/revocation', methods: ['POST', 'OPTIONS'], browser: false },

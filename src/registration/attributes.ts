@@ -48,10 +48,12 @@ const ALL_AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'cli
 
 /** The ceiling of what an administrator just granted: exactly these grants, scopes and redirect hosts. */
 export function ceilingOf(metadata: ClientMetadata): GrantedCeiling {
-  const hosts = (metadata.redirect_uris ?? []).map((uri) => URL.parse(uri)?.hostname).filter((host): host is string => Boolean(host));
+  const uris = [...(metadata.redirect_uris ?? []), ...(metadata.post_logout_redirect_uris ?? [])];
+  const hosts = uris.map((uri) => URL.parse(uri)?.hostname).filter((host): host is string => Boolean(host));
   return {
     grantTypes: [...(metadata.grant_types ?? [])],
-    tokenEndpointAuthMethods: ALL_AUTH_METHODS,
+    // A public client may stay public; a confidential one never becomes public on its own.
+    tokenEndpointAuthMethods: metadata.token_endpoint_auth_method === 'none' ? [...ALL_AUTH_METHODS, 'none'] : ALL_AUTH_METHODS,
     scopes: (metadata.scope ?? '').split(' ').filter(Boolean),
     redirectUriHosts: [...new Set(hosts)],
   };

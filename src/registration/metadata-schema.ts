@@ -57,7 +57,10 @@ const JWKS_SCHEMA = {
 /** RFC 7591 §2 client metadata, as this server accepts it; other members are ignored. */
 export const CLIENT_METADATA_PROPERTIES = {
   redirect_uris: { type: 'array', maxItems: 20, items: uri, description: 'Redirection URIs (authorization_code clients).' },
-  token_endpoint_auth_method: { ...text(64), description: 'client_secret_basic (default), client_secret_post or private_key_jwt.' },
+  post_logout_redirect_uris: { type: 'array', maxItems: 20, items: uri, description: 'Where RP-initiated logout may return the browser (OpenID Connect RP-Initiated Logout).' },
+  application_type: { enum: ['web', 'native'], description: 'native: an app on the user\'s device (loopback and private-use scheme redirect URIs, RFC 8252).' },
+  id_token_signed_response_alg: { ...text(32), description: 'JWS algorithm of the client\'s ID tokens; RS256 by default.' },
+  token_endpoint_auth_method: { ...text(64), description: 'client_secret_basic (default), client_secret_post, private_key_jwt, or none for a public client (PKCE required).' },
   token_endpoint_auth_signing_alg: { ...text(32), description: 'JWS algorithm of private_key_jwt client assertions.' },
   grant_types: { ...stringList(5, 64), description: 'Grant types; default ["authorization_code"] as RFC 7591 says.' },
   response_types: { ...stringList(5, 64), description: 'Response types; default ["code"] with authorization_code, [] otherwise.' },
@@ -105,6 +108,7 @@ export const ADMIN_CLIENT_METADATA_SCHEMA = {
 
 export type ClientMetadata = Record<string, unknown> & {
   redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
   token_endpoint_auth_method?: string;
   grant_types?: string[];
   response_types?: string[];

@@ -1,4 +1,4 @@
-import type { Configuration, RegistrationPolicyConfig } from '../configuration/index.js';
+import { OPENID_CONNECT_SCOPES, type Configuration, type RegistrationPolicyConfig } from '../configuration/index.js';
 import { invalidClientMetadata, invalidRedirectUri } from './errors.js';
 import type { ClientMetadata } from './metadata-schema.js';
 
@@ -11,7 +11,7 @@ export interface RegistrationPolicy extends RegistrationPolicyConfig {
 }
 
 export function resolvePolicies(configuration: Configuration): Map<string, RegistrationPolicy> {
-  const offered = [...new Set(configuration.resourceServers.flatMap((server) => server.scopes))];
+  const offered = [...new Set([...OPENID_CONNECT_SCOPES, ...configuration.resourceServers.flatMap((server) => server.scopes)])];
   const builtIn: RegistrationPolicyConfig = {
     grantTypes: ['client_credentials'],
     tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
@@ -26,9 +26,8 @@ export function resolvePolicies(configuration: Configuration): Map<string, Regis
 export function unrestrictedPolicy(name: string, scopes: readonly string[]): RegistrationPolicy {
   return {
     name,
-    // refresh_token joins when people sign in (the provider issues no refresh tokens yet).
-    grantTypes: ['client_credentials', 'authorization_code'],
-    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     scopes: [...new Set(scopes)],
     redirectUriHosts: ['*'],
     requireSoftwareStatement: false,
@@ -58,6 +57,9 @@ export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolic
   if (!(policy.tokenEndpointAuthMethods as string[]).includes(method)) {
     throw invalidClientMetadata('token_endpoint_auth_method', `"${method}" is not allowed by the registration policy`);
   }
+  if (method === 'none' && grantTypes.includes('client_credentials')) {
+    throw invalidClientMetadata('token_endpoint_auth_method', 'a public client (none) cannot use client_credentials, which needs client authentication');
+  }
   effective.token_endpoint_auth_method = method;
 
   const scope = requested.scope ?? policy.defaultScope;
@@ -71,7 +73,7 @@ export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolic
   }
 
   const redirectUris = requested.redirect_uris ?? [];
-  for (const redirectUri of redirectUris) {
+  for (const redirectUri of [...redirectUris, ...(requested.post_logout_redirect_uris ?? [])]) {
     const url = URL.parse(redirectUri);
     if (!url) throw invalidRedirectUri(`"${redirectUri}" is not an absolute URI`);
     if (!policy.redirectUriHosts.includes('*') && !policy.redirectUriHosts.includes(url.hostname)) {

@@ -6,5 +6,5 @@ export {
   USER_SCHEMA, USER_SESSION_LIST_SCHEMA,
 } from './schemas.js';
 export { SignInLimiter, type SignInLimits } from './sign-in-limiter.js';
-export { editableView, UserDirectory, userView, type UserAttributes, type UserGrant, type UserSession } from './user-directory.js';
+export { editableView, UserDirectory, userView, type PasswordCheckResult, type UserAttributes, type UserGrant, type UserSession } from './user-directory.js';
 export { seedUsers } from './seed.js';

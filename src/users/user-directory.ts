@@ -42,6 +42,10 @@ export interface UserGrant {
   expiresAt: Date | undefined;
 }
 
+export type PasswordCheckResult =
+  | { ok: true; user: UserRecord }
+  | { ok: false; userId?: string | undefined; reason: 'unknown_user' | 'no_password' | 'wrong_password' | 'disabled' };
+
 const MAX_LISTED = 200;
 
 export const usernameTaken = (username: string) => new ApiError('username_taken', `username: "${username}" is taken (usernames are compared case-insensitively)`, 409);
@@ -118,16 +122,19 @@ export class UserDirectory {
   }
 
   /**
-   * Checks a username and password: the user when both match and it is enabled, undefined
-   * otherwise, in about the same time either way. A hash made with older parameters is upgraded.
+   * Checks a username and password, in about the same time whether or not the user exists, has a
+   * password or is enabled. A hash made with older parameters is upgraded on success.
    */
-  async verifyPassword(username: string, password: string): Promise<UserRecord | undefined> {
+  async verifyPassword(username: string, password: string): Promise<PasswordCheckResult> {
     const user = await this.dependencies.users.findByUsername(username);
     const { valid, needsUpgrade } = await this.dependencies.hasher.verify(password, user?.passwordHash);
-    if (!user || !valid || user.disabled) return undefined;
+    if (!user) return { ok: false, reason: 'unknown_user' };
+    if (user.passwordHash === undefined) return { ok: false, userId: user.id, reason: 'no_password' };
+    if (!valid) return { ok: false, userId: user.id, reason: 'wrong_password' };
+    if (user.disabled) return { ok: false, userId: user.id, reason: 'disabled' };
     const upgraded = needsUpgrade ? await this.dependencies.hasher.hash(password) : undefined;
     await this.dependencies.users.recordSignIn(user.id, this.dependencies.now(), upgraded);
-    return user;
+    return { ok: true, user };
   }
 
   async sessions(userId: string): Promise<UserSession[]> {

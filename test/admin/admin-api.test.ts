@@ -116,7 +116,8 @@ describe.each(backends)('admin API ($name)', (backend) => {
 
     test.each([
       ['a grant type the server does not support', { grant_types: ['implicit'] }, 'grant_types'],
-      ['an auth method the server does not support', { ...CC, token_endpoint_auth_method: 'none' }, 'token_endpoint_auth_method'],
+      ['a public client (none) with client credentials', { ...CC, token_endpoint_auth_method: 'none' }, 'token_endpoint_auth_method'],
+      ['an auth method the server does not support', { ...CC, token_endpoint_auth_method: 'tls_client_auth' }, 'token_endpoint_auth_method'],
       ['grant_types of the wrong type', { grant_types: 'client_credentials' }, 'grant_types'],
       ['a redirect URI that is not a URI', { ...CC, redirect_uris: ['not a uri'] }, 'redirect_uris'],
       ['a body that is not an object', [1, 2], '(body)'],
@@ -430,8 +431,9 @@ describe.each(backends)('admin API ($name)', (backend) => {
     // A scope no resource server offers and a resource that does not exist are outside the document too.
     expect(validRequest({ ...CC, scope: 'orders:read nonsense' })).toBe(false);
     expect(validRequest({ ...CC, allowed_resources: ['https://elsewhere.example.com'] })).toBe(false);
-    // refresh_token is not offered until the server issues refresh tokens.
-    expect(validRequest({ ...CC, grant_types: ['client_credentials', 'refresh_token'] })).toBe(false);
+    // Only the grant types the server issues tokens for: no implicit flow, no device flow.
+    expect(validRequest({ ...CC, grant_types: ['client_credentials', 'implicit'] })).toBe(false);
+    expect(validRequest({ ...withRedirect, grant_types: ['authorization_code', 'refresh_token'] })).toBe(true);
     // A path id that could not be addressed is outside the document.
     const clientId = new RegExp(body.paths['/clients/{clientId}'].parameters[0].schema.pattern);
     for (const unaddressable of ['.', '..', '', 'a b', 'é']) expect(clientId.test(unaddressable)).toBe(false);

@@ -120,17 +120,19 @@ describe.each(backends)('what an attacker tried after the first fixes ($name)', 
     await admin('get', '/clients/gateway').expect(200);
   });
 
-  test('browser endpoints that lead nowhere store nothing: no sessions, no interactions', async () => {
-    // RP-initiated logout is off: nothing serves it.
-    expect((await request(server.url).get('/session/end')).status).toBe(404);
-    const discovery = (await request(server.url).get('/.well-known/openid-configuration').expect(200)).body;
-    expect(discovery).not.toHaveProperty('end_session_endpoint');
-    // The authorization endpoint answers before oidc-provider could store an interaction.
-    for (const [method, path] of [['get', '/auth?client_id=gateway&response_type=code&scope=openid&redirect_uri=https://x.example/cb'], ['post', '/session/end/confirm']] as const) {
-      const response = await request(server.url)[method](path);
+  test('an authorization request that cannot lead anywhere starts no interaction and answers an error page', async () => {
+    for (const path of [
+      '/auth?client_id=gateway&response_type=code&scope=openid&redirect_uri=https://x.example/cb',
+      '/auth?client_id=no-such-client&response_type=code&scope=openid&redirect_uri=https://x.example/cb',
+    ]) {
+      const response = await request(server.url).get(path).set('Accept', 'text/html');
       expect(response.status).toBe(400);
-      expect(response.text).toContain('temporarily_unavailable');
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.headers['set-cookie'] ?? []).toEqual([]);
+      expect(response.headers['content-security-policy']).toContain("default-src 'none'");
     }
+    // Confirming a logout without oidc-provider's own form token does nothing.
+    expect((await request(server.url).post('/session/end/confirm').type('form').send({ logout: 'yes' })).status).toBe(400);
   });
 
   test('responses of the Konnect bridge that carry a client secret are never cached', async () => {

@@ -1,0 +1,116 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import type { SignInConfig } from '../configuration/index.js';
+import { setPageHeaders } from '../interactions/page-security.js';
+import type { ClientDisplay, Pages } from '../interactions/pages.js';
+import type { ModelStore, UserRecord } from '../storage/index.js';
+
+export interface PeopleDependencies {
+  signIn: SignInConfig;
+  findUser: (id: string) => Promise<UserRecord | undefined>;
+  models: ModelStore;
+  pages: Pages;
+}
+
+/** Which claims each OpenID Connect scope releases (ID token and userinfo). */
+export function claimsByScope(groups: boolean): Record<string, string[]> {
+  return {
+    openid: ['sub', 'auth_time', 'amr'],
+    profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
+    email: ['email', 'email_verified'],
+    ...(groups ? { groups: ['groups'] } : {}),
+  };
+}
+
+/** Every claim a user can have; oidc-provider releases only those the granted scopes name. */
+export function userClaims(user: UserRecord): Record<string, unknown> {
+  return {
+    sub: user.id,
+    preferred_username: user.username,
+    updated_at: Math.floor(user.updatedAt.getTime() / 1000),
+    ...(user.name === undefined ? {} : { name: user.name }),
+    ...(user.givenName === undefined ? {} : { given_name: user.givenName }),
+    ...(user.familyName === undefined ? {} : { family_name: user.familyName }),
+    ...(user.email === undefined ? {} : { email: user.email, email_verified: user.emailVerified }),
+    groups: user.groups,
+  };
+}
+
+interface ProviderClient {
+  clientId: string;
+  clientAuthMethod: string;
+  clientName?: string | undefined;
+  logoUri?: string | undefined;
+  clientUri?: string | undefined;
+  grantTypeAllowed(type: string): boolean;
+}
+
+interface RefreshTokenLike {
+  totalLifetime(): number;
+  ttlPercentagePassed(): number;
+  isSenderConstrained(): boolean;
+}
+
+const display = (client: ProviderClient | undefined): ClientDisplay | undefined =>
+  client && { name: client.clientName ?? client.clientId, logoUri: client.logoUri, clientUri: client.clientUri };
+
+/**
+ * oidc-provider's configuration for people: accounts from the user store, PKCE, refresh tokens
+ * (rotated for public clients; a reused one revokes its grant, which oidc-provider does), consent
+ * remembered across sessions, and the logout pages.
+ */
+export function peopleConfiguration({ signIn, findUser, models, pages }: PeopleDependencies) {
+  return {
+    async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+      const user = await findUser(sub);
+      // A disabled or deleted user's tokens and sessions stop working at once (refresh included).
+      if (!user || user.disabled) return undefined;
+      return { accountId: user.id, claims: async () => userClaims(user) };
+    },
+    interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    pkce: { required: (_ctx: KoaContextWithOIDC, client: ProviderClient) => signIn.requirePkceForAllClients || client.clientAuthMethod === 'none' },
+    // Keycloak's rule: a client allowed the refresh_token grant gets one; without offline_access it
+    // ends with the session (oidc-provider's expiresWithSession), with it it outlives it.
+    issueRefreshToken: async (_ctx: KoaContextWithOIDC, client: ProviderClient) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken(ctx: KoaContextWithOIDC) {
+      const { RefreshToken: token, Client: client } = ctx.oidc.entities as unknown as { RefreshToken: RefreshTokenLike; Client: ProviderClient };
+      if (client.clientAuthMethod === 'none' && !token.isSenderConstrained()) return true;
+      return token.ttlPercentagePassed() >= 70;
+    },
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const { oidc } = ctx;
+      const grantId = (oidc.result as { consent?: { grantId?: string } } | undefined)?.consent?.grantId
+        ?? oidc.session?.grantIdFor(oidc.client!.clientId);
+      if (grantId) return oidc.provider.Grant.find(grantId);
+      // Consent is remembered per user and client, beyond one session (as Keycloak and Okta do).
+      const accountId = oidc.session?.accountId;
+      if (!accountId) return undefined;
+      const grants = await models.findByAccountId('Grant', accountId, 200);
+      const earlier = grants.find(({ record }) => record.payload.clientId === oidc.client!.clientId);
+      return earlier?.record.grantId ? oidc.provider.Grant.find(earlier.record.grantId) : undefined;
+    },
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx: KoaContextWithOIDC, form: string) {
+        setPageHeaders(ctx as never, [ctx.oidc.params?.post_logout_redirect_uri as string | undefined]);
+        ctx.type = 'html';
+        ctx.body = pages.logout({ formHtml: form, formId: 'op.logoutForm', client: display(ctx.oidc.client as ProviderClient | undefined) });
+      },
+      async postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+        setPageHeaders(ctx as never);
+        ctx.type = 'html';
+        ctx.body = pages.loggedOut({ client: display(ctx.oidc.client as ProviderClient | undefined) });
+      },
+    },
+    ttl: {
+      AuthorizationCode: signIn.authorizationCodeTtlSeconds,
+      IdToken: signIn.idTokenTtlSeconds,
+      Interaction: 600,
+      Session: signIn.sessionTtlSeconds,
+      // A grant (remembered consent) lasts as long as anything issued under it can.
+      Grant: Math.max(signIn.sessionTtlSeconds, signIn.refreshTokenTtlSeconds),
+      RefreshToken: (_ctx: unknown, token: RefreshTokenLike) =>
+        Math.max(1, Math.min(signIn.refreshTokenIdleSeconds, signIn.refreshTokenTtlSeconds - token.totalLifetime())),
+    },
+  };
+}

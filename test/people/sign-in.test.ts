@@ -1,0 +1,228 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+
+import { ADMIN_TOKEN, adminConfig } from '../support/admin.js';
+import { backends } from '../support/backends.js';
+import { launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { Callback, signIn } from '../support/people.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const PASSWORD = 'a long and uncommon passphrase';
+const API = 'https://api.example.com';
+const MCP_IAT = 'mcp-initial-access-token-0123456789abcdef';
+
+describe.each(backends)('people sign in with the authorization code flow ($name)', (backend) => {
+  let server: TestServer;
+  let browser: Browser;
+  let callback: Callback;
+  let userId: string;
+  let webClient: { client_id: string; client_secret: string };
+  let rp: oidc.Configuration;
+
+  const adminPost = (path: string, body: object) => request(server.url).post(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send(body);
+
+  beforeAll(async () => {
+    callback = await new Callback().start();
+    server = await startTestServer(backend, {
+      config: adminConfig({
+        signIn: { passwordHashCost: 10, maxFailures: 3, lockoutSeconds: 120 },
+        branding: { productName: 'Example Identity', accentColor: '#0b6e4f' },
+        registration: {
+          policies: {
+            mcp: {
+              grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethods: ['none'], redirectUriHosts: ['127.0.0.1'],
+              scopes: ['openid', 'orders:read'],
+            },
+          },
+          initialAccessTokens: [{ id: 'mcp-iat', token: MCP_IAT, policies: ['mcp'] }],
+        },
+      }),
+    });
+    const user = await adminPost('/users', {
+      username: 'alice', password: PASSWORD, email: 'alice@example.com', email_verified: true, name: 'Alice Example',
+      given_name: 'Alice', family_name: 'Example', groups: ['staff'],
+    }).expect(201);
+    userId = user.body.id;
+    const client = await adminPost('/clients', {
+      client_name: 'Orders web app', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [`${callback.url}/cb`],
+      post_logout_redirect_uris: [`${callback.url}/signed-out`], scope: 'openid profile email groups offline_access orders:read',
+    }).expect(201);
+    webClient = client.body;
+    rp = await oidc.discovery(new URL(server.url), webClient.client_id, webClient.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await callback?.stop();
+    await server?.destroy();
+  });
+
+  /** Starts an authorization request in the page; returns what the RP must keep for the token request. */
+  async function authorize(page: Page, extra: Record<string, string> = {}, configuration = rp, redirectUri = `${callback.url}/cb`) {
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: redirectUri, scope: 'openid profile email groups offline_access', state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256', ...extra,
+    });
+    const response = await page.goto(url.href);
+    return { codeVerifier, state, response };
+  }
+
+  test('sign in, consent, then openid-client validates the ID token, calls userinfo, refreshes and is told of reuse', async () => {
+    const page = await newPage(browser);
+    const { codeVerifier, state, response } = await authorize(page);
+    expect(await page.title()).toMatch(/^Sign in/);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(headers['x-frame-options']).toBe('DENY');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((cookie) => cookie.name === '_interaction')).toEqual(expect.objectContaining({ httpOnly: true, sameSite: 'Lax' }));
+    expect(await page.getByText('Orders web app').count()).toBeGreaterThan(0);
+    await screenshot(page, 'sign-in-desktop.png');
+
+    await signIn(page, 'ALICE', PASSWORD);
+    expect(await page.title()).toMatch(/^Allow access/);
+    expect(await page.content()).toContain('Your email address');
+    await screenshot(page, 'consent-desktop.png');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${callback.url}/cb?**`);
+
+    const returned = callback.last('/cb');
+    expect(returned.searchParams.get('iss')).toBe(server.url);
+    const tokens = await oidc.authorizationCodeGrant(rp, returned, { pkceCodeVerifier: codeVerifier, expectedState: state });
+    const claims = tokens.claims()!;
+    expect(claims).toEqual(expect.objectContaining({
+      sub: userId, iss: server.url, aud: webClient.client_id, email: 'alice@example.com', email_verified: true, name: 'Alice Example',
+      preferred_username: 'alice', groups: ['staff'], amr: ['pwd'],
+    }));
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+
+    const userinfo = await oidc.fetchUserInfo(rp, tokens.access_token, userId);
+    expect(userinfo).toEqual(expect.objectContaining({ sub: userId, email: 'alice@example.com', family_name: 'Example', groups: ['staff'] }));
+
+    const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+    expect(refreshed.claims()?.sub).toBe(userId);
+
+    // The admin API sees the session and the grant; revoking the grant kills its refresh tokens.
+    const sessions = await request(server.url).get(`/admin/users/${userId}/sessions`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    expect(sessions.body.sessions[0].clients).toContain(webClient.client_id);
+    const grants = await request(server.url).get(`/admin/users/${userId}/grants`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    const grant = grants.body.grants.find((candidate: { client_id: string }) => candidate.client_id === webClient.client_id);
+    expect(grant.scope.split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'groups']));
+    await request(server.url).delete(`/admin/users/${userId}/grants/${grant.id}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(204);
+    await expect(oidc.refreshTokenGrant(rp, refreshed.refresh_token ?? tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await page.context().close();
+  });
+
+  test('the pages fit a phone', async () => {
+    const page = await newPage(browser, { width: 390, height: 844 });
+    // prompt=consent asks again even though an earlier test may have been granted consent.
+    await authorize(page, { prompt: 'consent' });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
+    expect(overflow).toBe(false);
+    await screenshot(page, 'sign-in-phone.png');
+    await signIn(page, 'alice', PASSWORD);
+    await screenshot(page, 'consent-phone.png');
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('error')).toBe('access_denied');
+    await page.context().close();
+  });
+
+  test('a wrong password and an unknown user get the same message; the account locks after 3 failures', async () => {
+    const page = await newPage(browser);
+    await authorize(page);
+    await signIn(page, 'alice', 'not the password at all');
+    const wrong = await page.getByRole('alert').textContent();
+    await signIn(page, 'nobody-by-this-name', 'not the password at all');
+    expect(await page.getByRole('alert').textContent()).toBe(wrong);
+    await expect(page.getByLabel('Password')).toBeTruthy();
+    expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+
+    const locked = 'locked-out-user';
+    await adminPost('/users', { username: locked, password: PASSWORD }).expect(201);
+    for (let attempt = 0; attempt < 3; attempt += 1) await signIn(page, locked, 'wrong password number x');
+    await signIn(page, locked, PASSWORD);
+    expect(await page.getByRole('alert').textContent()).toMatch(/Too many failed attempts/);
+    const { body } = await request(server.url).get('/admin/audit?action=user.lockout').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    expect(body.events.length).toBeGreaterThanOrEqual(1);
+    await page.context().close();
+  });
+
+  test('prompt=none: login_required without a session, a code with one; logout ends the session', async () => {
+    const page = await newPage(browser);
+    await authorize(page, { prompt: 'none' });
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('error')).toBe('login_required');
+
+    const first = await authorize(page);
+    void first;
+    await signIn(page, 'alice', PASSWORD);
+    if ((await page.title()).startsWith('Allow access')) await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${callback.url}/cb?**`);
+    const signedIn = callback.last('/cb');
+    const tokens = await oidc.authorizationCodeGrant(rp, signedIn, { pkceCodeVerifier: first.codeVerifier, expectedState: first.state });
+
+    const silent = await authorize(page, { prompt: 'none' });
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('code')).toEqual(expect.any(String));
+    void silent;
+
+    const logout = oidc.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${callback.url}/signed-out` });
+    await page.goto(logout.href);
+    expect(`${await page.title()} ${await page.locator('main').textContent()}`).toMatch(/^Sign out/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${callback.url}/signed-out**`);
+
+    await authorize(page, { prompt: 'none' });
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('error')).toBe('login_required');
+    await page.context().close();
+  });
+
+  test('an MCP-style public client registers itself, signs the user in with PKCE and resource, and the MCP server verifies the token with jose', async () => {
+    const registered = await request(server.url).post('/reg').set('Authorization', `Bearer ${MCP_IAT}`).send({
+      client_name: 'MCP client', grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none',
+      redirect_uris: [`${callback.url}/mcp`], scope: 'openid orders:read',
+    });
+    expect(registered.status).toBe(201);
+    const publicClient = await oidc.discovery(new URL(server.url), registered.body.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+
+    const page = await newPage(browser);
+    // A public client without PKCE is refused.
+    await page.goto(oidc.buildAuthorizationUrl(publicClient, { redirect_uri: `${callback.url}/mcp`, scope: 'openid orders:read' }).href);
+    await page.waitForURL(`${callback.url}/mcp?**`);
+    expect(callback.last('/mcp').searchParams.get('error')).toBe('invalid_request');
+
+    const { codeVerifier, state } = await authorize(page, { scope: 'openid orders:read', resource: API }, publicClient, `${callback.url}/mcp`);
+    await signIn(page, 'alice', PASSWORD);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${callback.url}/mcp?**`);
+    const tokens = await oidc.authorizationCodeGrant(publicClient, callback.last('/mcp'), { pkceCodeVerifier: codeVerifier, expectedState: state }, { resource: API });
+
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/jwks`));
+    const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.url, audience: API, typ: 'at+jwt' });
+    expect(payload).toEqual(expect.objectContaining({ sub: userId, client_id: registered.body.client_id, scope: 'orders:read' }));
+
+    // Rotation on every use for a public client; presenting a used refresh token revokes the grant.
+    const rotated = await oidc.refreshTokenGrant(publicClient, tokens.refresh_token!, { resource: API });
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(oidc.refreshTokenGrant(publicClient, tokens.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(publicClient, rotated.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await page.context().close();
+  });
+
+  test('a forged form (no CSRF token) is refused and signs nobody in', async () => {
+    const page = await newPage(browser);
+    await authorize(page);
+    const action = await page.locator('form').getAttribute('action');
+    const response = await page.request.post(`${server.url}${action}`, { form: { username: 'alice', password: PASSWORD } });
+    expect(response.status()).toBe(403);
+    await page.context().close();
+  });
+});
