@@ -49,6 +49,10 @@ export function adminAuthentication({ adminTokens, verifier, findClient, adminRe
     if (!claims) return refuse(ctx, unauthorized('the token is not valid for the admin API'), 'invalid token');
     // A sender-constrained token (DPoP, mTLS) is no bearer token: without its proof it is refused.
     if (claims.cnf !== undefined) return refuse(ctx, unauthorized('sender-constrained tokens are not accepted as bearer tokens'), 'sender-constrained token');
+    // Only a client acting for itself (client credentials); a token a person signed in for is not an admin credential.
+    if (claims.sub !== undefined && claims.sub !== claims.client_id) {
+      return refuse(ctx, unauthorized('the admin API accepts client credentials tokens, not tokens issued to a person'), `token of client ${String(claims.client_id)} issued to a person`);
+    }
     const client = await findClient(String(claims.client_id));
     if (!client || !stillHoldsAdminAccess(client, adminResource)) {
       return refuse(ctx, unauthorized('the token\'s client no longer holds admin access'), `token of client ${String(claims.client_id)} whose admin access was withdrawn`);

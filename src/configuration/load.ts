@@ -264,7 +264,7 @@ function checkClients(configuration: Configuration): void {
     }
     ids.add(client.client_id);
     const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
-    if (method !== 'private_key_jwt' && client.client_secret === undefined) {
+    if (method !== 'private_key_jwt' && method !== 'none' && client.client_secret === undefined) {
       throw new ConfigurationError(`clients[${index}].client_secret`, `is required for token_endpoint_auth_method ${String(method)}`);
     }
   });

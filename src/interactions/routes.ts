@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 
 import type { AuditTrail } from '../audit/index.js';
 import { ApiError } from '../http/api-error.js';
+import { rateLimitKey } from '../http/client-address.js';
 import { createRouter } from '../http/routing.js';
 import { StoreUnavailableError } from '../storage/index.js';
 import type { PasswordCheckResult, SignInLimiter, UserDirectory } from '../users/index.js';
@@ -73,20 +74,21 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
     assertForm(details, form, 'login');
     const username = (formValue(form, 'username') ?? '').trim().slice(0, 256);
     const password = formValue(form, 'password') ?? '';
-    const address: string = ctx.state.clientAddress ?? 'unknown';
+    // IPv6 clients are counted per /64 (one subscriber), as the registration rate limit does.
+    const address = rateLimitKey(String(ctx.state.clientAddress ?? 'unknown'));
 
-    const waitMs = limiter.retryAfterMs(username, address);
-    if (waitMs > 0) {
+    const decision = limiter.begin(username, address);
+    if (!decision.allowed) {
       ctx.status = 429;
-      ctx.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-      await renderSignIn(ctx, details, { username, error: `Too many failed attempts. Try again in ${minutes(waitMs)} minute(s).` });
+      ctx.set('Retry-After', String(Math.ceil(decision.retryAfterMs / 1000)));
+      await renderSignIn(ctx, details, { username, error: `Too many failed attempts. Try again in ${minutes(decision.retryAfterMs)} minute(s).` });
       return;
     }
     const result: PasswordCheckResult = username === '' || password === ''
       ? { ok: false, reason: 'unknown_user' }
       : await users.verifyPassword(username, password);
     if (!result.ok) {
-      const locked = limiter.recordFailure(username, address);
+      const locked = decision.attempt.failed();
       await audit.record({
         actor: 'anonymous', action: 'user.sign_in', outcome: 'failure', requestId: ctx.state.requestId,
         detail: `${result.userId ? `user ${result.userId}` : 'unknown user'}: ${result.reason}`,
@@ -101,7 +103,7 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
       await renderSignIn(ctx, details, { username, error: INVALID_CREDENTIALS });
       return;
     }
-    limiter.recordSuccess(username);
+    decision.attempt.succeeded();
     await audit.record({
       actor: `user:${result.user.id}`, action: 'user.sign_in', outcome: 'success', requestId: ctx.state.requestId,
       clientId: String(details.params.client_id), detail: `user ${result.user.id}`,

@@ -61,6 +61,9 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       response_types: [],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'RS256',
+      // A client registered without a scope may ask for nothing beyond signing in (oidc-provider
+      // would otherwise let it ask for every scope).
+      scope: 'openid',
     },
     // The authorization code flow only: no implicit or hybrid flow is even advertised.
     responseTypes: ['code'],
@@ -83,7 +86,10 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
-      resourceIndicators: createResourceIndicators(resourceServers),
+      resourceIndicators: createResourceIndicators(
+        resourceServers,
+        new Set(resourceServers.filter((server) => !configuration.resourceServers.includes(server)).map((server) => server.resource)),
+      ),
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
     renderError: createErrorRenderer(pages),

@@ -30,7 +30,7 @@ export function isEntitled(client: ResourceLimits | undefined, server: ResourceS
  * request gets exactly the scopes it asks for, each of which both the client registered and the
  * resource server offers; anything else is invalid_scope, never silently narrowed.
  */
-export function createResourceIndicators(resourceServers: readonly ResourceServerConfig[]) {
+export function createResourceIndicators(resourceServers: readonly ResourceServerConfig[], machineOnly: ReadonlySet<string> = new Set()) {
   const byResource = new Map(resourceServers.map((server) => [server.resource, server]));
   const defaultServer = resourceServers.find((server) => server.default) ?? resourceServers[0]!;
 
@@ -57,6 +57,11 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
       if (!isEntitled((client ?? undefined) as ResourceLimits | undefined, server)) {
         throw new errors.InvalidTarget(`the client is not entitled to tokens for resource "${resource}"`);
       }
+      if (AUTHORIZATION_ROUTES.has(ctx.oidc.route)) {
+        // The admin API's resource is for clients acting for themselves, never for a person's sign-in.
+        if (machineOnly.has(server.resource)) throw new errors.InvalidTarget(`resource "${resource}" is not available to a sign-in`);
+        assertScopesGrantable(onlyOfferedScopes(ctx.oidc.params?.scope, resourceServers), server, client);
+      }
       if (ctx.oidc.route === 'token') assertScopesGrantable(ctx.oidc.params?.scope, server, client);
       return {
         scope: server.scopes.join(' '),
@@ -71,6 +76,13 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
 
 /** The authorization request, first received and then resumed after the sign-in pages. */
 const AUTHORIZATION_ROUTES = new Set(['authorization', 'resume']);
+
+/** The requested scopes some resource server offers (a sign-in's request also holds OpenID Connect scopes). */
+function onlyOfferedScopes(requested: unknown, resourceServers: readonly ResourceServerConfig[]): string | undefined {
+  if (typeof requested !== 'string') return undefined;
+  const offered = new Set(resourceServers.flatMap((server) => server.scopes));
+  return requested.split(' ').filter((scope) => offered.has(scope)).join(' ');
+}
 
 function asksForResourceScope(requested: unknown, resourceServers: readonly ResourceServerConfig[]): boolean {
   if (typeof requested !== 'string') return false;

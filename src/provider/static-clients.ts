@@ -31,7 +31,11 @@ const STATE_KEY = 'static-clients';
  */
 export async function syncStaticClients(declared: readonly StaticClientConfig[], dependencies: StaticClientDependencies): Promise<void> {
   const { provider, clients, models, hasher, logger, now } = dependencies;
-  for (const [index, client] of declared.entries()) {
+  for (const [index, declaredClient] of declared.entries()) {
+    // As at registration: an authorization_code client answers with codes unless it says otherwise.
+    const client = declaredClient.response_types === undefined && Array.isArray(declaredClient.grant_types) && declaredClient.grant_types.includes('authorization_code')
+      ? { ...declaredClient, response_types: ['code'] }
+      : declaredClient;
     try {
       await (provider.Client as unknown as { validate(metadata: unknown): Promise<void> }).validate(client);
     } catch (error) {

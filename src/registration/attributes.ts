@@ -48,8 +48,8 @@ const ALL_AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'cli
 
 /** The ceiling of what an administrator just granted: exactly these grants, scopes and redirect hosts. */
 export function ceilingOf(metadata: ClientMetadata): GrantedCeiling {
-  const uris = [...(metadata.redirect_uris ?? []), ...(metadata.post_logout_redirect_uris ?? [])];
-  const hosts = uris.map((uri) => URL.parse(uri)?.hostname).filter((host): host is string => Boolean(host));
+  // Redirect hosts only: a post-logout host never becomes a host authorization codes may go to.
+  const hosts = (metadata.redirect_uris ?? []).map((uri) => URL.parse(uri)?.hostname).filter((host): host is string => Boolean(host));
   return {
     grantTypes: [...(metadata.grant_types ?? [])],
     // A public client may stay public; a confidential one never becomes public on its own.

@@ -36,6 +36,16 @@ export function unrestrictedPolicy(name: string, scopes: readonly string[]): Reg
 
 const RFC7591_DEFAULT_GRANT_TYPES = ['authorization_code'];
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
+
+/** A loopback IP literal over http (RFC 8252 §7.3), or a private-use URI scheme (§7.1: reverse domain, with a dot). */
+function isNativeRedirectUri(uri: string): boolean {
+  const url = URL.parse(uri);
+  if (!url) return false;
+  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname);
+  return url.protocol !== 'https:' && url.protocol.slice(0, -1).includes('.');
+}
+
 /**
  * The effective metadata of a registration under a policy: RFC 7591 defaults for what was left
  * out, policy defaults where it has them, and a refusal naming the field for anything outside it.
@@ -81,6 +91,14 @@ export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolic
     }
   }
   effective.redirect_uris = redirectUris;
+  // RFC 8252: an app on the user's device is a public client that redirects to a loopback
+  // address on whatever port it could open (any port then matches, §7.3) or to a private-use
+  // scheme (§7.1); oidc-provider treats a client as native when it says so, and a public client
+  // that says nothing is taken at its redirect URIs' word.
+  const isPublic = method === 'none';
+  if (isPublic && requested.application_type === undefined && redirectUris.length > 0 && redirectUris.every(isNativeRedirectUri)) {
+    effective.application_type = 'native';
+  }
 
   if (policy.defaultResource !== undefined) effective.default_resource = policy.defaultResource;
   if (policy.allowedResources !== undefined) effective.allowed_resources = [...policy.allowedResources];

@@ -47,6 +47,8 @@ export type PasswordCheckResult =
   | { ok: false; userId?: string | undefined; reason: 'unknown_user' | 'no_password' | 'wrong_password' | 'disabled' };
 
 const MAX_LISTED = 200;
+/** A failed sign-in is never held longer than this to match a slow hash. */
+const MAX_FAILURE_PADDING_MS = 2_000;
 
 export const usernameTaken = (username: string) => new ApiError('username_taken', `username: "${username}" is taken (usernames are compared case-insensitively)`, 409);
 const userChanged = () => new ApiError('conflict', 'the user was changed by another request meanwhile; read it again and retry', 409);
@@ -59,6 +61,8 @@ const weakPassword = (reason: string) => new ApiError('invalid_password', `passw
  * neither a password nor a hash leaves this module except into the store.
  */
 export class UserDirectory {
+  #slowestCheckMs = 0;
+
   constructor(private readonly dependencies: UserDirectoryDependencies) {}
 
   find(id: string): Promise<UserRecord | undefined> {
@@ -109,9 +113,11 @@ export class UserDirectory {
     return (await this.find(user.id)) ?? updated;
   }
 
+  /** Sets a password and ends what the old one opened: sessions, grants and refresh tokens (a reset after a compromise). */
   async setPassword(user: UserRecord, password: string): Promise<void> {
     const passwordHash = await this.#hashChecked(password, user.username);
     await this.#write({ ...user, passwordHash, updatedAt: this.dependencies.now() });
+    await this.dependencies.models.destroyByAccountId(user.id);
   }
 
   /** Deletes the user, then everything that lets it act: sessions, grants, codes and refresh tokens. */
@@ -126,12 +132,22 @@ export class UserDirectory {
    * password or is enabled. A hash made with older parameters is upgraded on success.
    */
   async verifyPassword(username: string, password: string): Promise<PasswordCheckResult> {
+    const started = performance.now();
     const user = await this.dependencies.users.findByUsername(username);
     const { valid, needsUpgrade } = await this.dependencies.hasher.verify(password, user?.passwordHash);
-    if (!user) return { ok: false, reason: 'unknown_user' };
-    if (user.passwordHash === undefined) return { ok: false, userId: user.id, reason: 'no_password' };
-    if (!valid) return { ok: false, userId: user.id, reason: 'wrong_password' };
-    if (user.disabled) return { ok: false, userId: user.id, reason: 'disabled' };
+    // Hashes made with other parameters take another time to check: every failure lasts at least
+    // as long as the slowest check seen, so that timing does not tell which usernames exist.
+    const elapsed = performance.now() - started;
+    this.#slowestCheckMs = Math.min(MAX_FAILURE_PADDING_MS, Math.max(this.#slowestCheckMs, elapsed));
+    const failure = async (result: PasswordCheckResult): Promise<PasswordCheckResult> => {
+      const remaining = this.#slowestCheckMs - (performance.now() - started);
+      if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+      return result;
+    };
+    if (!user) return failure({ ok: false, reason: 'unknown_user' });
+    if (user.passwordHash === undefined) return failure({ ok: false, userId: user.id, reason: 'no_password' });
+    if (!valid) return failure({ ok: false, userId: user.id, reason: 'wrong_password' });
+    if (user.disabled) return failure({ ok: false, userId: user.id, reason: 'disabled' });
     const upgraded = needsUpgrade ? await this.dependencies.hasher.hash(password) : undefined;
     await this.dependencies.users.recordSignIn(user.id, this.dependencies.now(), upgraded);
     return { ok: true, user };

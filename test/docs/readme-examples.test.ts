@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { launchBrowser, newPage } from '../support/browser.js';
 import { freePort, startServerProcess, stopServerProcess, waitForHealthy } from '../support/server-process.js';
 
 /**
@@ -56,6 +57,17 @@ function run(script: string, cwd: string, env: Record<string, string>): { status
   const prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body --silent --show-error "$@"; }\n';
   const result = spawnSync('bash', ['-c', prelude + script], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Waits until a TCP port accepts connections. */
+async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
 }
 
 describe('the README', () => {
@@ -126,15 +138,48 @@ describe('the README', () => {
     try {
       await waitForHealthy(`http://127.0.0.1:${port}`, server);
       const rotation = shellIn('Signing-key rotation that gateway caches survive');
-      const script = [...shellIn('Walk-through'), ...shellIn('Examples'), rotation[0]!].map((code) => runnable(code, port)).join('\n');
+      const script = [...shellIn('Walk-through'), ...shellIn('Examples'), ...shellIn('Managing users'), rotation[0]!].map((code) => runnable(code, port)).join('\n');
       const { status, output } = run(script, workDir, { PORT: String(port) });
       expect(output).toContain('"registration_access_token"');
       expect(output).toContain('HTTP/1.1 204');
       expect(output).toContain('portal-automation');
       expect(output).toMatch(/pending/);
+      expect(output).toContain('"username":"ada"');
+      expect(output).not.toContain('correct horse battery staple');
       expect(status).toBe(0);
     } finally {
       await stopServerProcess(server);
     }
   });
+
+  test('its browser walk-through signs the demo user in to the demo web app, which shows the tokens', async () => {
+    const port = await freePort();
+    const server = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, CONFIG_FILE: join(process.cwd(), 'config', 'example.json') });
+    const password = /as `demo` with the\s+password `([^`]+)`/.exec(README)![1]!;
+    expect(shellIn('Quick start')).toContain('npm run demo:client');
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const [, demoScript] = /^node (\S+)$/.exec(scripts['demo:client']!)!;
+    const demo = spawn(process.execPath, [demoScript!], { env: { ...process.env, ISSUER: `http://localhost:${port}` }, stdio: 'ignore' });
+    const browser = await launchBrowser();
+    try {
+      await waitForHealthy(`http://127.0.0.1:${port}`, server);
+      await waitForPort(8400);
+      const page = await newPage(browser);
+      await page.goto('http://127.0.0.1:8400');
+      await page.getByRole('link', { name: /Sign in/ }).click();
+      await page.getByLabel('Username').fill('demo');
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.waitForURL('http://127.0.0.1:8400/callback**');
+      const shown = await page.locator('body').textContent();
+      expect(shown).toContain('Signed in as demo');
+      expect(shown).toContain('"email": "demo@example.com"');
+      expect(shown).toContain('"access_token"');
+    } finally {
+      await browser.close();
+      demo.kill();
+      await stopServerProcess(server);
+    }
+  }, 60_000);
 });

@@ -21,7 +21,9 @@ describe('README', () => {
   test('its example configuration is valid', async () => {
     const { loadConfiguration } = await import('../../src/configuration/index.js');
     const configuration = loadConfiguration({ env: { CONFIG_FILE: 'config/example.json' } });
-    expect(configuration.clients.map((client) => client.client_id)).toEqual(['demo-client', 'demo-gateway']);
+    expect(configuration.clients.map((client) => client.client_id)).toEqual(['demo-client', 'demo-gateway', 'demo-web-app']);
+    expect(configuration.users.map((user) => user.username)).toEqual(['demo']);
+    expect(readme).toContain('demo-password-change-me');
     expect(readme).toContain('demo-secret-change-me-0123456789');
     const registration = loadConfiguration({ env: { CONFIG_FILE: 'config/registration-example.json' } });
     expect(registration.registration.initialAccessTokens.map((token) => token.token)).toContain('change-me-initial-access-token-0123456789');

@@ -170,7 +170,7 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
 
     const silent = await authorize(page, { prompt: 'none' });
     await page.waitForURL(`${callback.url}/cb?**`);
-    expect(callback.last('/cb').searchParams.get('code')).toEqual(expect.any(String));
+    expect(Object.fromEntries(callback.last('/cb').searchParams)).toEqual(expect.objectContaining({ code: expect.any(String) }));
     void silent;
 
     const logout = oidc.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${callback.url}/signed-out` });
@@ -193,7 +193,21 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     expect(registered.status).toBe(201);
     const publicClient = await oidc.discovery(new URL(server.url), registered.body.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
 
+    expect(registered.body.application_type).toBe('native');
     const page = await newPage(browser);
+    // RFC 8252 §7.3: a native app's loopback redirect URI matches on any port; a web client's does not.
+    const otherPort = await new Callback().start();
+    try {
+      const anyPort = await authorize(page, { prompt: 'none', scope: 'openid' }, publicClient, `${otherPort.url}/mcp`);
+      void anyPort;
+      await page.waitForURL(`${otherPort.url}/mcp?**`);
+      expect(otherPort.last('/mcp').searchParams.get('error')).toBe('login_required');
+      const refused = await authorize(page, { prompt: 'none' }, rp, `${otherPort.url}/cb`);
+      expect({ status: refused.response?.status(), url: page.url() }).toEqual({ status: 400, url: expect.stringContaining(server.url) });
+      expect(otherPort.hits.filter((hit) => hit.pathname === '/cb')).toEqual([]);
+    } finally {
+      await otherPort.stop();
+    }
     // A public client without PKCE is refused.
     await page.goto(oidc.buildAuthorizationUrl(publicClient, { redirect_uri: `${callback.url}/mcp`, scope: 'openid orders:read' }).href);
     await page.waitForURL(`${callback.url}/mcp?**`);
@@ -223,6 +237,43 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     const action = await page.locator('form').getAttribute('action');
     const response = await page.request.post(`${server.url}${action}`, { form: { username: 'alice', password: PASSWORD } });
     expect(response.status()).toBe(403);
+    await page.context().close();
+  });
+  test('concurrent wrong passwords cannot slip under the lockout: at most maxFailures are checked', async () => {
+    await adminPost('/users', { username: 'raced', password: PASSWORD }).expect(201);
+    const page = await newPage(browser);
+    await authorize(page);
+    const action = await page.locator('form').getAttribute('action');
+    const csrf = await page.locator('input[name=csrf]').getAttribute('value');
+    const attempts = await Promise.all(Array.from({ length: 20 }, () =>
+      page.request.post(`${server.url}${action}`, { form: { csrf: csrf!, username: 'raced', password: 'a wrong password here' }, maxRedirects: 0 })));
+    const statuses = attempts.map((response) => response.status());
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(17);
+    const correct = await page.request.post(`${server.url}${action}`, { form: { csrf: csrf!, username: 'raced', password: PASSWORD }, maxRedirects: 0 });
+    expect(correct.status()).toBe(429);
+    await page.context().close();
+  });
+
+  test('a sign-in cannot reach the admin API, nor scopes the client did not register', async () => {
+    const page = await newPage(browser);
+    const adminCapable = await adminPost('/clients', {
+      client_name: 'would-be admin app', grant_types: ['authorization_code'], redirect_uris: [`${callback.url}/cb`], scope: 'openid admin.clients',
+    }).expect(201);
+    const adminRp = await oidc.discovery(new URL(server.url), adminCapable.body.client_id, adminCapable.body.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    await authorize(page, { scope: 'openid admin.clients', resource: `${server.url}/admin` }, adminRp);
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('error')).toBe('invalid_target');
+
+    const scopeless = await request(server.url).post('/reg').set('Authorization', `Bearer ${MCP_IAT}`).send({
+      grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', redirect_uris: [`${callback.url}/mcp`],
+    }).expect(201);
+    const scopelessRp = await oidc.discovery(new URL(server.url), scopeless.body.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    for (const scope of ['openid email', 'openid orders:read']) {
+      await authorize(page, { scope }, scopelessRp, `${callback.url}/mcp`);
+      await page.waitForURL(`${callback.url}/mcp?**`);
+      expect(callback.last('/mcp').searchParams.get('error')).toBe('invalid_scope');
+    }
     await page.context().close();
   });
 });

@@ -218,6 +218,9 @@ describe('the server process', () => {
     });
     try {
       await waitForHealthy(`http://127.0.0.1:${port}`, run);
+      // Each worker answers 503 "starting" until it is ready and says it listens: wait for both.
+      const listeningLines = () => run.output().split('\n').filter((line) => line.includes('"msg":"listening"')).length;
+      for (let waited = 0; listeningLines() < 2 && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
       const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`http://127.0.0.1:${port}/token`, {
         method: 'POST',
         headers: { Authorization: `Basic ${Buffer.from('cluster-client:cluster-client-secret-0123456789').toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
