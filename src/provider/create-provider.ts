@@ -104,7 +104,12 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   reuseClientInstances(provider, clients);
 
 
-  const structured = structuredTokenSupport({ verifier, revocations: dependencies.revocations, issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients) });
+  const structured = structuredTokenSupport({
+    verifier,
+    revocations: dependencies.revocations,
+    issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
+    isActiveUser: async (userId) => (await dependencies.findUser(userId))?.disabled === false,
+  });
   provider.use(providerEdges(async (ctx) => {
     invalidClientStatus(ctx);
     await structured.afterRoute(ctx);

@@ -8,6 +8,8 @@ export interface StructuredTokenDependencies {
   verifier: AccessTokenVerifier;
   revocations: RevocationStore;
   issuedUnderCurrentRegistration: IssuedUnderCurrentRegistration;
+  /** Whether the user a token was issued for still exists and is enabled. */
+  isActiveUser: (userId: string) => Promise<boolean>;
 }
 
 const INACTIVE = Object.freeze({ active: false });
@@ -24,13 +26,16 @@ export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented t
  * registered again since (a reused client_id), for both formats.
  */
 export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
-  const { verifier, revocations, issuedUnderCurrentRegistration } = dependencies;
+  const { verifier, revocations, issuedUnderCurrentRegistration, isActiveUser } = dependencies;
   /** Requests whose token oidc-provider refused as structured (its unsupported_token_type error), whatever body it rendered. */
   const refusedAsStructured = new WeakSet<object>();
 
   async function introspect(token: string): Promise<Record<string, unknown>> {
     const payload = await verifier.active(token);
-    return payload ? { ...payload, active: true, token_type: 'Bearer' } : INACTIVE;
+    if (!payload) return INACTIVE;
+    const issuedToPerson = typeof payload.sub === 'string' && payload.sub !== payload.client_id;
+    if (issuedToPerson && !(await isActiveUser(payload.sub!))) return INACTIVE;
+    return { ...payload, active: true, token_type: 'Bearer' };
   }
 
   /** False when the token belongs to another client (RFC 7009 §2.1: the request is refused). */
@@ -73,10 +78,14 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
     }
 
     const body = ctx.body as Record<string, unknown> | undefined;
-    if (route === 'introspection' && ctx.status === 200 && body?.active === true
-      && !(await issuedUnderCurrentRegistration(String(body.client_id), typeof body.iat === 'number' ? body.iat : undefined))) {
-      ctx.body = INACTIVE;
-    }
+    if (route === 'introspection' && ctx.status === 200 && body?.active === true && !(await stillValid(body))) ctx.body = INACTIVE;
+  }
+
+  /** Its client holds the registration it was issued under, and the person it was issued to (if any) is still an enabled user. */
+  async function stillValid(claims: Record<string, unknown>): Promise<boolean> {
+    if (!(await issuedUnderCurrentRegistration(String(claims.client_id), typeof claims.iat === 'number' ? claims.iat : undefined))) return false;
+    const issuedToPerson = typeof claims.sub === 'string' && claims.sub !== claims.client_id;
+    return !issuedToPerson || isActiveUser(claims.sub as string);
   }
 
   return { afterRoute, onEndpointError };

@@ -223,11 +223,25 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.url, audience: API, typ: 'at+jwt' });
     expect(payload).toEqual(expect.objectContaining({ sub: userId, client_id: registered.body.client_id, scope: 'orders:read' }));
 
+
     // Rotation on every use for a public client; presenting a used refresh token revokes the grant.
     const rotated = await oidc.refreshTokenGrant(publicClient, tokens.refresh_token!, { resource: API });
     expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
     await expect(oidc.refreshTokenGrant(publicClient, tokens.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(oidc.refreshTokenGrant(publicClient, rotated.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    // A gateway introspecting the token learns when the person it was issued to is disabled.
+    const introspect = async () => (await request(server.url).post('/token/introspection')
+      .auth('gateway', 'gateway-secret-0123456789abcdef').type('form').send({ token: tokens.access_token }).expect(200)).body;
+    expect(await introspect()).toEqual(expect.objectContaining({ active: true, sub: userId }));
+    const patch = (disabled: boolean) => request(server.url).patch(`/admin/users/${userId}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+      .set('Content-Type', 'application/merge-patch+json').send(JSON.stringify({ disabled }));
+    await patch(true).expect(200);
+    try {
+      expect(await introspect()).toEqual({ active: false });
+    } finally {
+      await patch(false).expect(200);
+    }
     await page.context().close();
   });
 
@@ -239,6 +253,7 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     expect(response.status()).toBe(403);
     await page.context().close();
   });
+
   test('concurrent wrong passwords cannot slip under the lockout: at most maxFailures are checked', async () => {
     await adminPost('/users', { username: 'raced', password: PASSWORD }).expect(201);
     const page = await newPage(browser);
