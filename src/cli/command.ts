@@ -6,6 +6,8 @@ export interface CommandContext {
   /** The command's arguments, checked against `Command.arguments`. */
   args: string[];
   options: Options;
+  /** The environment (a password is read from a variable it names, never from the command line). */
+  env: Readonly<Record<string, string | undefined>>;
   /** --json: print the API's answer as JSON instead of the human rendering. */
   json: boolean;
   /** Prints `body` as pretty JSON with --json, else what `human` renders (nothing when it answers undefined). */

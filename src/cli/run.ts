@@ -5,6 +5,7 @@ import { auditCommands } from './commands/audit.js';
 import { clientCommands } from './commands/clients.js';
 import { initialAccessTokenCommands } from './commands/initial-access-tokens.js';
 import { keyCommands } from './commands/keys.js';
+import { userCommands } from './commands/users.js';
 import { sanitize } from './format.js';
 import { commandHelp, groupHelp, overview, PROGRAM } from './help.js';
 
@@ -16,7 +17,7 @@ export interface CliOutput {
 
 export type CliEnvironment = Readonly<Record<string, string | undefined>>;
 
-export const COMMANDS: readonly Command[] = [...clientCommands, ...initialAccessTokenCommands, ...auditCommands, ...keyCommands];
+export const COMMANDS: readonly Command[] = [...clientCommands, ...initialAccessTokenCommands, ...userCommands, ...auditCommands, ...keyCommands];
 
 const GROUPS = new Set(COMMANDS.filter((command) => command.name.includes(' ')).map((command) => command.name.split(' ')[0]!));
 
@@ -103,6 +104,7 @@ async function dispatch(argv: readonly string[], env: CliEnvironment, io: CliOut
       api: new AdminApi(url, token, fetchImpl),
       args: positionals,
       options,
+      env,
       json,
       output(body, human) {
         if (json) {

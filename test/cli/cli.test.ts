@@ -67,7 +67,7 @@ describe('admin CLI (end to end: the compiled CLI as a child process against a r
     expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
     return run.stdout;
   };
-  const okJson = async <T>(args: string[]): Promise<T> => JSON.parse(await ok([...args, '--json'])) as T;
+  const okJson = async <T>(args: string[], env: Record<string, string> = {}): Promise<T> => JSON.parse(await ok([...args, '--json'], env)) as T;
 
   const admin = (path: string) => request(server.url).get(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
   const tokenStatus = async (clientId: string, secret: string): Promise<number> => (await request(server.url).post('/token')
@@ -326,6 +326,32 @@ describe('admin CLI (end to end: the compiled CLI as a child process against a r
       expect(typeof page.next_cursor).toBe('string');
       const next = await okJson<{ events: { id: string }[] }>(['audit', '--limit', '1', '--cursor', page.next_cursor!]);
       expect(next.events[0]!.id).not.toBe(page.events[0]!.id);
+    });
+  });
+
+  describe('users', () => {
+    test('create (password from an environment variable), list, get, update, disable, enable, set-password, delete', async () => {
+      const created = await okJson<{ id: string; username: string; has_password: boolean }>(
+        ['users', 'create', 'grace', '--email', 'grace@example.com', '--groups', 'navy,math', '--password-env', 'NEW_PASSWORD'],
+        { NEW_PASSWORD: 'a long and uncommon passphrase' },
+      );
+      expect(created).toEqual(expect.objectContaining({ username: 'grace', has_password: true }));
+      const listed = await ok(['users', 'list', '--group', 'navy']);
+      expect(listed.split('\n')[0]!.split(/\s+/)).toEqual(['ID', 'USERNAME', 'EMAIL', 'GROUPS', 'DISABLED']);
+      expect(listed).toContain('grace@example.com');
+      expect(await ok(['users', 'get', created.id])).toMatch(/^username\s+grace$/m);
+      expect((await okJson<{ name: string }>(['users', 'update', created.id, '--name', 'Grace Hopper'])).name).toBe('Grace Hopper');
+      expect((await okJson<{ disabled: boolean }>(['users', 'disable', created.id])).disabled).toBe(true);
+      expect((await okJson<{ disabled: boolean }>(['users', 'enable', created.id])).disabled).toBe(false);
+      expect(await ok(['users', 'set-password', created.id, '--password-env', 'PW'], { PW: 'another long passphrase' })).toContain('Password set');
+      const unset = await cli(['users', 'set-password', created.id, '--password-env', 'NOT_SET']);
+      expect(unset.code).toBe(2);
+      expect(unset.stderr).toContain('NOT_SET');
+      const weak = await cli(['users', 'set-password', created.id, '--password-env', 'PW'], { PW: 'password' });
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toMatch(/^error: invalid_password: /);
+      expect(await ok(['users', 'delete', created.id])).toContain('Deleted');
+      expect((await cli(['users', 'get', created.id])).code).toBe(1);
     });
   });
 
