@@ -17,6 +17,8 @@ export interface ClaimConfig {
   value: string;
   scopes?: string[];
   resources?: string[];
+  /** Where the claim goes; access tokens (and their introspection) only when absent. */
+  tokens?: ('access_token' | 'id_token' | 'userinfo')[];
 }
 
 export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';

@@ -1,6 +1,6 @@
 import Provider, { type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
 
-import type { ClaimMapper } from '../claims/index.js';
+import { personClaimNames, type ClaimMapper } from '../claims/index.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
@@ -48,7 +48,7 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 export function createProvider(dependencies: ProviderDependencies): Provider {
   const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages } = dependencies;
   let provider: Provider | undefined;
-  const people = peopleConfiguration({ signIn: configuration.signIn, findUser: dependencies.findUser, models: store.models, pages });
+  const people = peopleConfiguration({ signIn: configuration.signIn, findUser: dependencies.findUser, models: store.models, pages, claimMapper });
   const groups = configuration.signIn.groupsClaim;
 
   const providerConfiguration = {
@@ -68,7 +68,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     // The authorization code flow only: no implicit or hybrid flow is even advertised.
     responseTypes: ['code'],
     scopes: allScopes(resourceServers, groups),
-    claims: claimsByScope(groups),
+    claims: claimsByScope(groups, personClaimNames(configuration.claims)),
     // Scope claims go into the ID token too (as Keycloak does), not only to userinfo.
     conformIdTokenClaims: false,
     findAccount: people.findAccount,
@@ -78,7 +78,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     rotateRefreshToken: people.rotateRefreshToken,
     loadExistingGrant: people.loadExistingGrant,
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraClientMetadata },
-    extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper),
+    extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper, dependencies.findUser),
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: people.rpInitiatedLogout,

@@ -3,19 +3,24 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { SignInConfig } from '../configuration/index.js';
 import { setPageHeaders } from '../interactions/page-security.js';
 import type { ClientDisplay, Pages } from '../interactions/pages.js';
+import type { ClaimMapper } from '../claims/index.js';
 import type { ModelStore, UserRecord } from '../storage/index.js';
+import { toClientView, toUserView } from './token-claims.js';
 
 export interface PeopleDependencies {
   signIn: SignInConfig;
   findUser: (id: string) => Promise<UserRecord | undefined>;
   models: ModelStore;
   pages: Pages;
+  claimMapper: ClaimMapper;
 }
 
 /** Which claims each OpenID Connect scope releases (ID token and userinfo). */
-export function claimsByScope(groups: boolean): Record<string, string[]> {
+export function claimsByScope(groups: boolean, mappedClaims: readonly string[] = []): Record<string, string[]> {
   return {
-    openid: ['sub', 'auth_time', 'amr'],
+    // Mapped claims for ID tokens and userinfo are released with openid; their own scopes
+    // condition (claims[].scopes) is applied by the claim mapper.
+    openid: ['sub', 'auth_time', 'amr', ...mappedClaims],
     profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
     email: ['email', 'email_verified'],
     ...(groups ? { groups: ['groups'] } : {}),
@@ -59,13 +64,22 @@ const display = (client: ProviderClient | undefined): ClientDisplay | undefined 
  * (rotated for public clients; a reused one revokes its grant, which oidc-provider does), consent
  * remembered across sessions, and the logout pages.
  */
-export function peopleConfiguration({ signIn, findUser, models, pages }: PeopleDependencies) {
+export function peopleConfiguration({ signIn, findUser, models, pages, claimMapper }: PeopleDependencies) {
   return {
-    async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+    async findAccount(ctx: KoaContextWithOIDC, sub: string) {
       const user = await findUser(sub);
       // A disabled or deleted user's tokens and sessions stop working at once (refresh included).
       if (!user || user.disabled) return undefined;
-      return { accountId: user.id, claims: async () => userClaims(user) };
+      const client = ctx?.oidc?.client as ProviderClient | undefined;
+      return {
+        accountId: user.id,
+        claims: async (use: string, scope: string) => ({
+          ...userClaims(user),
+          ...(client && (use === 'id_token' || use === 'userinfo')
+            ? claimMapper({ client: toClientView(client), user: toUserView(user), scopes: new Set(scope.split(' ')), resource: undefined, target: use })
+            : {}),
+        }),
+      };
     },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     pkce: { required: (_ctx: KoaContextWithOIDC, client: ProviderClient) => signIn.requirePkceForAllClients || client.clientAuthMethod === 'none' },

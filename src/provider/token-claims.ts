@@ -1,11 +1,14 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 
-import type { ClaimMapper, ClientView } from '../claims/index.js';
+import type { ClaimMapper, ClientView, UserView } from '../claims/index.js';
+import type { UserRecord } from '../storage/index.js';
 
 interface IssuedToken {
   kind: string;
   clientId?: string | undefined;
+  /** The signed-in user of an authorization code or refresh token grant. */
+  accountId?: string | undefined;
   scope?: string | undefined;
   resourceServer?: { identifier(): string } | undefined;
 }
@@ -17,7 +20,11 @@ interface ProviderClient {
   profile?: unknown;
 }
 
-function toClientView(client: ProviderClient): ClientView {
+export function toUserView(user: UserRecord | undefined): UserView | undefined {
+  return user && { id: user.id, username: user.username, email: user.email, groups: user.groups, profile: user.profile };
+}
+
+export function toClientView(client: ProviderClient): ClientView {
   return {
     clientId: client.clientId,
     clientName: client.clientName,
@@ -27,7 +34,7 @@ function toClientView(client: ProviderClient): ClientView {
 }
 
 /** oidc-provider's extraTokenClaims: the configured mapped claims of the token's client. */
-export function createExtraTokenClaims(provider: () => Provider, mapper: ClaimMapper) {
+export function createExtraTokenClaims(provider: () => Provider, mapper: ClaimMapper, findUser: (id: string) => Promise<UserRecord | undefined>) {
   return async (ctx: KoaContextWithOIDC | undefined, token: IssuedToken) => {
     const current = ctx?.oidc?.client as ProviderClient | undefined;
     const client = current?.clientId === token.clientId
@@ -36,6 +43,7 @@ export function createExtraTokenClaims(provider: () => Provider, mapper: ClaimMa
     if (!client) return undefined;
     return mapper({
       client: toClientView(client),
+      user: token.accountId === undefined ? undefined : toUserView(await findUser(token.accountId)),
       scopes: new Set(token.scope?.split(' ').filter(Boolean)),
       resource: token.resourceServer?.identifier(),
     });

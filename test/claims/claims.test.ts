@@ -19,7 +19,7 @@ describe('claim expressions', () => {
     ["'single \\' quoted'", "single ' quoted"],
     ['  app.clientId  ', 'client-1'],
   ])('%s evaluates', (expression, expected) => {
-    expect(compileExpression(expression)(app)).toEqual(expected);
+    expect(compileExpression(expression)({ app })).toEqual(expected);
   });
 
   test.each([
@@ -28,7 +28,7 @@ describe('claim expressions', () => {
     'app.profile.constructor',
     'app.profile.__proto__',
   ])('%s is absent, never an inherited property', (expression) => {
-    expect(compileExpression(expression)(app)).toBeUndefined();
+    expect(compileExpression(expression)({ app })).toBeUndefined();
   });
 
   test.each(['app.clientSecret', 'process.env', 'app.profile.', 'app.profile.a b', '"unterminated', '"x" + "y"', 'app.clientId()', ''])(
@@ -37,6 +37,43 @@ describe('claim expressions', () => {
       expect(() => compileExpression(expression)).toThrow(ExpressionError);
     },
   );
+});
+
+const user = { id: 'u-1', username: 'ada', email: 'ada@example.com', groups: ['staff'], profile: { department: { code: 'R&D' } } };
+
+describe('claim expressions over the signed-in user', () => {
+  test.each([
+    ['user.id', 'u-1'],
+    ['user.username', 'ada'],
+    ['user.email', 'ada@example.com'],
+    ['user.groups', ['staff']],
+    ['user.profile.department.code', 'R&D'],
+    ['appuser.userName', 'ada'],
+    ['(appuser != null) ? appuser.userName : app.clientId', 'ada'],
+    ['user == null ? "machine" : user.username', 'ada'],
+    ['(user.email != null) ? user.email : "none"', 'ada@example.com'],
+  ])('%s evaluates with a user', (expression, expected) => {
+    expect(compileExpression(expression)({ app, user })).toEqual(expected);
+  });
+
+  test.each([
+    ['(appuser != null) ? appuser.userName : app.clientId', 'client-1'],
+    ['user == null ? "machine" : user.username', 'machine'],
+    ['user.username', undefined],
+  ])('%s evaluates for client credentials (no user)', (expression, expected) => {
+    expect(compileExpression(expression)({ app })).toEqual(expected);
+  });
+
+  test.each(['user ? a : b', '(user != null) ? user.username', '(user != 1) ? "a" : "b"', 'user.password', '(x != null) ? "a" : "b"', 'a ? b : c ? d : e'])(
+    '%s is rejected at compile time',
+    (expression) => {
+      expect(() => compileExpression(expression)).toThrow(ExpressionError);
+    },
+  );
+
+  test('a ? or : inside a string literal is text', () => {
+    expect(compileExpression('(user != null) ? "a?b" : "c:d"')({ app })).toBe('c:d');
+  });
 });
 
 describe('claim mapper', () => {

@@ -29,6 +29,10 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
       config: adminConfig({
         signIn: { passwordHashCost: 10, maxFailures: 3, lockoutSeconds: 120 },
         branding: { productName: 'Example Identity', accentColor: '#0b6e4f' },
+        claims: [
+          { name: 'login', value: '(appuser != null) ? appuser.userName : app.clientId', tokens: ['access_token', 'id_token', 'userinfo'] },
+          { name: 'department', value: 'user.profile.department', tokens: ['id_token'] },
+        ],
         registration: {
           policies: {
             mcp: {
@@ -42,7 +46,7 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     });
     const user = await adminPost('/users', {
       username: 'alice', password: PASSWORD, email: 'alice@example.com', email_verified: true, name: 'Alice Example',
-      given_name: 'Alice', family_name: 'Example', groups: ['staff'],
+      given_name: 'Alice', family_name: 'Example', groups: ['staff'], profile: { department: 'sales' },
     }).expect(201);
     userId = user.body.id;
     const client = await adminPost('/clients', {
@@ -97,12 +101,13 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     const claims = tokens.claims()!;
     expect(claims).toEqual(expect.objectContaining({
       sub: userId, iss: server.url, aud: webClient.client_id, email: 'alice@example.com', email_verified: true, name: 'Alice Example',
-      preferred_username: 'alice', groups: ['staff'], amr: ['pwd'],
+      preferred_username: 'alice', groups: ['staff'], amr: ['pwd'], login: 'alice', department: 'sales',
     }));
     expect(tokens.refresh_token).toEqual(expect.any(String));
 
     const userinfo = await oidc.fetchUserInfo(rp, tokens.access_token, userId);
-    expect(userinfo).toEqual(expect.objectContaining({ sub: userId, email: 'alice@example.com', family_name: 'Example', groups: ['staff'] }));
+    expect(userinfo).toEqual(expect.objectContaining({ sub: userId, email: 'alice@example.com', family_name: 'Example', groups: ['staff'], login: 'alice' }));
+    expect(userinfo).not.toHaveProperty('department');
 
     const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
@@ -221,7 +226,13 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
 
     const jwks = createRemoteJWKSet(new URL(`${server.url}/jwks`));
     const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.url, audience: API, typ: 'at+jwt' });
-    expect(payload).toEqual(expect.objectContaining({ sub: userId, client_id: registered.body.client_id, scope: 'orders:read' }));
+    expect(payload).toEqual(expect.objectContaining({ sub: userId, client_id: registered.body.client_id, scope: 'orders:read', login: 'alice' }));
+    expect(payload).not.toHaveProperty('department');
+    // The same expression gives a machine's token the client id (Okta's system pattern).
+    const service = (await adminPost('/clients', { grant_types: ['client_credentials'], scope: 'orders:read' }).expect(201)).body;
+    const machine = await request(server.url).post('/token').auth(service.client_id, service.client_secret).type('form')
+      .send({ grant_type: 'client_credentials', resource: API, scope: 'orders:read' }).expect(200);
+    expect((await jwtVerify(machine.body.access_token, jwks, { issuer: server.url, audience: API })).payload.login).toBe(service.client_id);
 
 
     // Rotation on every use for a public client; presenting a used refresh token revokes the grant.
