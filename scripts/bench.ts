@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import Provider, { errors, type ClientMetadata, type Configuration as ProviderConfiguration } from 'oidc-provider';
 
 import { ENVIRONMENT_KEYS, type ResourceServerConfig, type SigningAlgorithm } from '../src/configuration/index.js';
+import { BENCH_PASSWORD_VARIABLE, BENCH_USER_COUNT, BENCH_USERNAME, benchUsers, PEOPLE_CLIENT, peopleClientMetadata, percentile, signInLoad, signInOnce } from './bench-people.js';
 
 const BASELINE_SERVER_FLAG = '--baseline-server';
 const CEILING_SERVER_FLAG = '--ceiling-server';
@@ -59,6 +60,7 @@ interface ClientCredentials {
 interface BenchConfiguration {
   resourceServers: ResourceServerConfig[];
   clients: ClientMetadata[];
+  users?: Record<string, unknown>[];
 }
 
 /** What a row measured: a reference server, or ours on a store (a cluster's label names its workers). */
@@ -613,7 +615,7 @@ async function dropDatabase(uri: string): Promise<void> {
   }
 }
 
-function writeConfiguration(workDir: string, client: ClientCredentials): string {
+function writeConfiguration(workDir: string, client: ClientCredentials, peopleClient: ClientCredentials): string {
   const configuration: BenchConfiguration = {
     resourceServers: RESOURCE_SERVERS,
     clients: [{
@@ -623,7 +625,8 @@ function writeConfiguration(workDir: string, client: ClientCredentials): string 
       grant_types: ['client_credentials'],
       response_types: [],
       token_endpoint_auth_method: 'client_secret_basic',
-    }],
+    }, peopleClientMetadata(peopleClient.secret)],
+    users: benchUsers(),
   };
   const path = join(workDir, 'config.json');
   writeFileSync(path, JSON.stringify(configuration, null, 2), { mode: 0o600 });
@@ -816,6 +819,71 @@ function printResults(rows: Row[]): void {
   console.log('CPU ms/req is its inverse; store ms/req = time in store operations per request (from /metrics; waiting on the database, not CPU).');
 }
 
+// ---------------------------------------------------------------------------------------------
+// People: sign-in and refresh (ours only: the references have no users)
+
+const SIGN_IN_USERS = BENCH_USER_COUNT;
+const SIGN_IN = 'sign-in (form to code, code exchange)';
+const REFRESH = 'refresh_token grant';
+
+async function benchmarkPeople(servers: RunningServer[], peopleClient: ClientCredentials, password: string, settings: Settings): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const server of servers.filter((candidate) => candidate.backend === 'sqlite' || candidate.backend === 'mongodb')) {
+    const flow = { url: server.url, clientSecret: peopleClient.secret, password };
+    try {
+      progress(`${SIGN_IN}: ${server.backend}`);
+      // Each user's first sign-in also consents; later ones find the consent remembered.
+      const signedIn = await Promise.all(Array.from({ length: BENCH_USER_COUNT }, (_, user) => signInOnce({ ...flow, user })));
+      const tokens = signedIn[0]!;
+      await signInLoad(flow, WARMUP_SECONDS, SIGN_IN_USERS);
+      const cpuBefore = processTreeCpuSeconds(server.pid);
+      const load = await signInLoad(flow, settings.durationSeconds * settings.rounds, SIGN_IN_USERS);
+      const cpuAfter = processTreeCpuSeconds(server.pid);
+      rows.push({
+        scenario: SIGN_IN,
+        backend: server.backend,
+        measurement: {
+          requestsPerSecond: load.completed / load.seconds, requests: load.completed,
+          cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore, storeSeconds: undefined,
+          p50Ms: percentile(load.latenciesMs, 0.5) ?? 0, p99Ms: percentile(load.latenciesMs, 0.99) ?? 0,
+          non2xx: load.failed, errors: 0, otherStatuses: load.firstError ? `first failure: ${load.firstError}` : '', errorKinds: '',
+        },
+      });
+
+      progress(`${REFRESH}: ${server.backend}`);
+      const refreshToken = String(tokens.refresh_token);
+      const request: LoadRequest = {
+        path: '/token',
+        form: { grant_type: 'refresh_token', refresh_token: refreshToken },
+        problemWith: (body) => (typeof body.id_token === 'string' && typeof body.access_token === 'string' ? undefined : 'expected new tokens'),
+      };
+      await verifyOnce(server, peopleClient, request);
+      const rounds: Round[] = [];
+      for (let round = 0; round < settings.rounds; round += 1) rounds.push(await measureRound(server, peopleClient, request, settings));
+      rows.push({ scenario: REFRESH, backend: server.backend, measurement: combine(rounds) });
+    } catch (error) {
+      rows.push({ scenario: SIGN_IN, backend: server.backend, failure: errorMessage(error) });
+    }
+  }
+  return rows;
+}
+
+function printPeopleResults(rows: Row[]): void {
+  if (rows.length === 0) return;
+  const body = rows.map((row) => {
+    const m = row.measurement;
+    if (!m) return [row.scenario, row.backend, '-', '-', '-', '-', '-', `FAILED: ${row.failure}`];
+    return [
+      row.scenario, row.backend, formatNumber(m.requestsPerSecond), formatNumber(m.p50Ms, 1), formatNumber(m.p99Ms, 1),
+      optional(perCpuSecond(m)), String(m.non2xx + m.errors), [m.otherStatuses, m.errorKinds].filter(Boolean).join(' '),
+    ];
+  });
+  console.log(`\nPeople (our server only; ${SIGN_IN_USERS} users signing in one flow after another, each ${BENCH_USERNAME}-<n>'s password hashed with scrypt at the default cost, signIn.passwordHashCost 15 = N 2^15, r 8, p 1, 32 MiB):`);
+  console.log(renderTable(['scenario', 'backend', 'per second', 'p50 ms', 'p99 ms', 'per CPU-s', 'failed', 'notes'], body, new Set([2, 3, 4, 5, 6])));
+  console.log('A sign-in is 5 requests: GET /auth, GET the sign-in page, POST it, GET /auth/<uid> (the code), POST /token; its latency is the whole flow.');
+  console.log('The refresh row reuses one refresh token of a confidential client (rotated only past 70 % of its lifetime) at the connections above.');
+}
+
 interface Target {
   text: string;
   /** undefined: could not be measured. */
@@ -935,11 +1003,14 @@ async function main(): Promise<void> {
   printMachineAndSettings(settings);
 
   const rows: Row[] = [];
+  const peopleRows: Row[] = [];
   try {
     const workDir = mkdtempSync(join(tmpdir(), 'dcr-bench-'));
     cleanup.add(() => rmSync(workDir, { recursive: true, force: true }));
     const client: ClientCredentials = { id: 'bench-client', secret: randomBytes(24).toString('base64url') };
-    const configFile = writeConfiguration(workDir, client);
+    const peopleClient: ClientCredentials = { id: PEOPLE_CLIENT.id, secret: randomBytes(24).toString('base64url') };
+    const password = randomBytes(18).toString('base64url');
+    const configFile = writeConfiguration(workDir, client, peopleClient);
     const servers: RunningServer[] = [];
     const start = async (backend: Backend, starting: () => Promise<RunningServer>) => {
       if (cleanup.started) return;
@@ -960,9 +1031,9 @@ async function main(): Promise<void> {
     await start('sqlite', () => {
       const dataDir = join(workDir, 'sqlite');
       mkdirSync(dataDir);
-      return startOurServer('sqlite', { DATA_DIR: dataDir }, configFile, cleanup);
+      return startOurServer('sqlite', { DATA_DIR: dataDir, [BENCH_PASSWORD_VARIABLE]: password }, configFile, cleanup);
     });
-    const mongodb = { MONGODB_URI: '', ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
+    const mongodb = { MONGODB_URI: '', ENCRYPTION_KEY: randomBytes(32).toString('base64url'), [BENCH_PASSWORD_VARIABLE]: password };
     await start('mongodb', async () => {
       mongodb.MONGODB_URI = await benchMongodbUri(workDir, cleanup);
       return startOurServer('mongodb', mongodb, configFile, cleanup);
@@ -974,6 +1045,7 @@ async function main(): Promise<void> {
       await start(`mongodb, ${settings.workers} workers`, () => startOurServer(`mongodb, ${settings.workers} workers`, mongodb, clusterConfig, cleanup, false));
     }
     if (!cleanup.started) rows.push(...(await benchmarkAll(servers, client, settings)));
+    if (!cleanup.started) peopleRows.push(...(await benchmarkPeople(servers, peopleClient, password, settings)));
     for (const server of servers) {
       const rss = processTreeRssMiB(server.pid);
       if (rss !== undefined) memoryAfterLoad.set(server.backend, rss);
@@ -983,9 +1055,10 @@ async function main(): Promise<void> {
   }
 
   printResults(rows);
+  printPeopleResults(peopleRows);
   console.log(`\nResident memory after the scenarios: ${[...memoryAfterLoad].map(([backend, mib]) => `${backend} ${formatNumber(mib)} MiB`).join(', ')}`);
   printTargets(rows);
-  if (rows.some((row) => row.failure)) process.exitCode = 1;
+  if ([...rows, ...peopleRows].some((row) => row.failure)) process.exitCode = 1;
 }
 
 if (process.argv[2] === BASELINE_SERVER_FLAG || process.argv[2] === CEILING_SERVER_FLAG) {
