@@ -33,6 +33,8 @@ export interface RegistrationPolicyConfig {
   /** Undefined: every offered scope. */
   scopes?: string[];
   redirectUriHosts: string[];
+  redirectUriSchemes?: string[];
+  requirePkce?: boolean;
   defaultScope?: string;
   defaultResource?: string;
   allowedResources?: string[];

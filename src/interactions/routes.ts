@@ -62,6 +62,12 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
       return;
     }
     if (details.prompt.name === 'consent') {
+      // An administrator's own application (first_party) is trusted: consent is implied.
+      const client = await provider().Client.find(String(details.params.client_id));
+      if ((client as { first_party?: unknown } | undefined)?.first_party === true) {
+        await finish(ctx, { consent: { grantId: await grantConsent(details) } });
+        return;
+      }
       await renderConsent(ctx, details);
       return;
     }

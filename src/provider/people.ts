@@ -43,6 +43,8 @@ export function userClaims(user: UserRecord): Record<string, unknown> {
 
 interface ProviderClient {
   clientId: string;
+  require_pkce?: unknown;
+  first_party?: unknown;
   clientAuthMethod: string;
   clientName?: string | undefined;
   logoUri?: string | undefined;
@@ -82,7 +84,10 @@ export function peopleConfiguration({ signIn, findUser, models, pages, claimMapp
       };
     },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    pkce: { required: (_ctx: KoaContextWithOIDC, client: ProviderClient) => signIn.requirePkceForAllClients || client.clientAuthMethod === 'none' },
+    pkce: {
+      required: (_ctx: KoaContextWithOIDC, client: ProviderClient) =>
+        signIn.requirePkceForAllClients || client.clientAuthMethod === 'none' || client.require_pkce === true,
+    },
     // Keycloak's rule: a client allowed the refresh_token grant gets one; without offline_access it
     // ends with the session (oidc-provider's expiresWithSession), with it it outlives it.
     issueRefreshToken: async (_ctx: KoaContextWithOIDC, client: ProviderClient) => client.grantTypeAllowed('refresh_token'),

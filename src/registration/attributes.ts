@@ -12,6 +12,8 @@ export interface GrantedCeiling {
   tokenEndpointAuthMethods: string[];
   scopes: string[];
   redirectUriHosts: string[];
+  /** Private-use schemes of the redirect URIs (absent on ceilings kept before they existed). */
+  redirectUriSchemes?: string[] | undefined;
 }
 
 /** Server-side bookkeeping of a client, never shown to the client itself. */
@@ -49,13 +51,16 @@ const ALL_AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'cli
 /** The ceiling of what an administrator just granted: exactly these grants, scopes and redirect hosts. */
 export function ceilingOf(metadata: ClientMetadata): GrantedCeiling {
   // Redirect hosts only: a post-logout host never becomes a host authorization codes may go to.
-  const hosts = (metadata.redirect_uris ?? []).map((uri) => URL.parse(uri)?.hostname).filter((host): host is string => Boolean(host));
+  const urls = (metadata.redirect_uris ?? []).map((uri) => URL.parse(uri)).filter((url): url is URL => url !== null);
+  const hosts = urls.map((url) => url.hostname).filter(Boolean);
+  const schemes = urls.map((url) => url.protocol.slice(0, -1)).filter((scheme) => scheme !== 'http' && scheme !== 'https');
   return {
     grantTypes: [...(metadata.grant_types ?? [])],
     // A public client may stay public; a confidential one never becomes public on its own.
     tokenEndpointAuthMethods: metadata.token_endpoint_auth_method === 'none' ? [...ALL_AUTH_METHODS, 'none'] : ALL_AUTH_METHODS,
     scopes: (metadata.scope ?? '').split(' ').filter(Boolean),
     redirectUriHosts: [...new Set(hosts)],
+    redirectUriSchemes: [...new Set(schemes)],
   };
 }
 
@@ -67,6 +72,7 @@ export function ceilingPolicy(clientId: string, ceiling: GrantedCeiling): Regist
     tokenEndpointAuthMethods: ceiling.tokenEndpointAuthMethods as TokenEndpointAuthMethod[],
     scopes: ceiling.scopes,
     redirectUriHosts: ceiling.redirectUriHosts,
+    redirectUriSchemes: ceiling.redirectUriSchemes ?? [],
     requireSoftwareStatement: false,
   };
 }

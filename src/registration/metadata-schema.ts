@@ -94,6 +94,14 @@ export const ADMIN_CLIENT_PROPERTIES = {
   profile: { type: 'object', maxProperties: 100, description: 'Custom attributes that claim expressions read as app.profile.<key>.' },
   default_resource: { ...uri, description: 'Resource server of token requests without a resource parameter.' },
   allowed_resources: { type: 'array', maxItems: 50, items: uri, description: 'When set, the only resource servers the client may get tokens for.' },
+  first_party: {
+    type: 'boolean',
+    description: 'An application of the operator\'s own: people are not asked for consent when it signs them in. Only an administrator sets it; a self-registered client never is.',
+  },
+  require_pkce: {
+    type: 'boolean',
+    description: 'PKCE (S256) is required even though the client is confidential (public clients always need it). Set by an administrator or by the registration policy (requirePkce).',
+  },
   self_management: {
     type: 'boolean',
     description: 'Whether the client may read, update and delete its own registration with a registration access token (RFC 7592); default true. An update by the client never grants more than an administrator did.',

@@ -12,10 +12,14 @@ export interface RegistrationPolicy extends RegistrationPolicyConfig {
 
 export function resolvePolicies(configuration: Configuration): Map<string, RegistrationPolicy> {
   const offered = [...new Set([...OPENID_CONNECT_SCOPES, ...configuration.resourceServers.flatMap((server) => server.scopes)])];
+  // What a client may register when nobody declared a "default" policy: machines with client
+  // credentials, and apps on a person's device (native apps, MCP clients) that redirect to a
+  // loopback address and sign people in with PKCE, each sign-in behind the person's consent.
   const builtIn: RegistrationPolicyConfig = {
-    grantTypes: ['client_credentials'],
-    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-    redirectUriHosts: [],
+    grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    redirectUriHosts: ['127.0.0.1', '[::1]', 'localhost'],
+    requirePkce: true,
     requireSoftwareStatement: false,
   };
   const declared = { [DEFAULT_POLICY]: builtIn, ...configuration.registration.policies };
@@ -86,7 +90,15 @@ export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolic
   for (const redirectUri of [...redirectUris, ...(requested.post_logout_redirect_uris ?? [])]) {
     const url = URL.parse(redirectUri);
     if (!url) throw invalidRedirectUri(`"${redirectUri}" is not an absolute URI`);
-    if (!policy.redirectUriHosts.includes('*') && !policy.redirectUriHosts.includes(url.hostname)) {
+    const anyHost = policy.redirectUriHosts.includes('*');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      // A private-use scheme (RFC 8252 §7.1) has no host to check: the policy names the schemes.
+      if (!anyHost && !(policy.redirectUriSchemes ?? []).includes(url.protocol.slice(0, -1))) {
+        throw invalidRedirectUri(`scheme "${url.protocol.slice(0, -1)}" is not allowed by the registration policy`);
+      }
+      continue;
+    }
+    if (!anyHost && !policy.redirectUriHosts.includes(url.hostname)) {
       throw invalidRedirectUri(`host "${url.hostname}" is not allowed by the registration policy`);
     }
   }
@@ -100,6 +112,7 @@ export function applyPolicy(requested: ClientMetadata, policy: RegistrationPolic
     effective.application_type = 'native';
   }
 
+  if (policy.requirePkce) effective.require_pkce = true;
   if (policy.defaultResource !== undefined) effective.default_resource = policy.defaultResource;
   if (policy.allowedResources !== undefined) effective.allowed_resources = [...policy.allowedResources];
   return effective;

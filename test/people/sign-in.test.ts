@@ -37,7 +37,7 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
           policies: {
             mcp: {
               grantTypes: ['authorization_code', 'refresh_token'], tokenEndpointAuthMethods: ['none'], redirectUriHosts: ['127.0.0.1'],
-              scopes: ['openid', 'orders:read'],
+              redirectUriSchemes: ['com.example.app'], scopes: ['openid', 'orders:read'],
             },
           },
           initialAccessTokens: [{ id: 'mcp-iat', token: MCP_IAT, policies: ['mcp'] }],
@@ -301,5 +301,53 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
       expect(callback.last('/mcp').searchParams.get('error')).toBe('invalid_scope');
     }
     await page.context().close();
+  });
+  test('a first-party client skips consent; a client made to require PKCE is refused without it', async () => {
+    const firstParty = await adminPost('/clients', {
+      client_name: 'Our own portal', grant_types: ['authorization_code'], redirect_uris: [`${callback.url}/cb`], scope: 'openid profile',
+      first_party: true,
+    }).expect(201);
+    expect(firstParty.body.first_party).toBe(true);
+    const portal = await oidc.discovery(new URL(server.url), firstParty.body.client_id, firstParty.body.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const page = await newPage(browser);
+    await authorize(page, { scope: 'openid profile' }, portal);
+    await signIn(page, 'alice', PASSWORD);
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('code')).toEqual(expect.any(String));
+
+    const strict = await adminPost('/clients', {
+      grant_types: ['authorization_code'], redirect_uris: [`${callback.url}/cb`], scope: 'openid', require_pkce: true,
+    }).expect(201);
+    const strictRp = await oidc.discovery(new URL(server.url), strict.body.client_id, strict.body.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    await page.goto(oidc.buildAuthorizationUrl(strictRp, { redirect_uri: `${callback.url}/cb`, scope: 'openid', state: 'no-pkce' }).href);
+    await page.waitForURL(`${callback.url}/cb?**`);
+    expect(callback.last('/cb').searchParams.get('error')).toBe('invalid_request');
+    await page.context().close();
+  });
+
+  test('registration policies: private-use schemes by name; the built-in default policy suits an MCP client', async () => {
+    const native = await request(server.url).post('/reg').set('Authorization', `Bearer ${MCP_IAT}`).send({
+      grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/callback'], scope: 'openid',
+    });
+    expect(native.status).toBe(201);
+    expect(native.body.application_type).toBe('native');
+    const otherScheme = await request(server.url).post('/reg').set('Authorization', `Bearer ${MCP_IAT}`).send({
+      grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', redirect_uris: ['org.evil.app:/callback'], scope: 'openid',
+    });
+    expect(otherScheme.status).toBe(400);
+    expect(otherScheme.body.error).toBe('invalid_redirect_uri');
+
+    // No "default" policy is declared in this configuration: the built-in one applies.
+    const iat = await adminPost('/initial-access-tokens', { policies: ['default'] }).expect(201);
+    const mcp = await request(server.url).post('/reg').set('Authorization', `Bearer ${iat.body.initial_access_token}`).send({
+      grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:33418/callback'],
+      scope: 'openid orders:read',
+    });
+    expect(mcp.status).toBe(201);
+    expect(mcp.body).toEqual(expect.objectContaining({ application_type: 'native', token_endpoint_auth_method: 'none' }));
+    const remote = await request(server.url).post('/reg').set('Authorization', `Bearer ${iat.body.initial_access_token}`).send({
+      grant_types: ['authorization_code'], token_endpoint_auth_method: 'none', redirect_uris: ['https://attacker.example/callback'], scope: 'openid',
+    });
+    expect(remote.status).toBe(400);
   });
 });
