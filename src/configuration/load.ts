@@ -169,6 +169,16 @@ function checkRegistration(configuration: Configuration): void {
       throw new ConfigurationError(`${at}.defaultResource`, `"${policy.defaultResource}" is not among the policy's allowedResources`);
     }
   }
+  const documents = configuration.clientIdMetadataDocuments;
+  if (!policyNames.has(documents.policy)) {
+    throw new ConfigurationError('clientIdMetadataDocuments.policy', `unknown policy "${documents.policy}"`);
+  }
+  if (documents.minCacheSeconds > documents.maxCacheSeconds) {
+    throw new ConfigurationError('clientIdMetadataDocuments.minCacheSeconds', 'must not exceed maxCacheSeconds');
+  }
+  if (documents.enabled && documents.allowedHosts.length === 0) {
+    throw new ConfigurationError('clientIdMetadataDocuments.allowedHosts', 'name at least one host when documents are enabled (no host is trusted by default)');
+  }
   if (!policyNames.has(registration.openPolicy)) {
     throw new ConfigurationError('registration.openPolicy', `unknown policy "${registration.openPolicy}"`);
   }

@@ -134,6 +134,16 @@ export interface BrandingConfig {
   accentColor: string;
 }
 
+export interface ClientIdMetadataDocumentsConfig {
+  enabled: boolean;
+  allowedHosts: string[];
+  policy: string;
+  allowPrivateAddresses: boolean;
+  trustedCertificates?: string;
+  minCacheSeconds: number;
+  maxCacheSeconds: number;
+}
+
 export interface Configuration {
   port: number;
   host?: string;
@@ -158,4 +168,5 @@ export interface Configuration {
   users: UserConfig[];
   signIn: SignInConfig;
   branding: BrandingConfig;
+  clientIdMetadataDocuments: ClientIdMetadataDocumentsConfig;
 }

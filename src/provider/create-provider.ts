@@ -15,6 +15,8 @@ import { createErrorRenderer } from './render-error.js';
 import { providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { claimsByScope, peopleConfiguration } from './people.js';
+import { clientIdMetadataDocuments } from './client-id-metadata.js';
+import { resolvePolicies } from '../registration/index.js';
 import type { Pages } from '../interactions/pages.js';
 import { structuredTokenSupport } from './structured-tokens.js';
 import { issuedUnderCurrentRegistration } from './token-liveness.js';
@@ -48,6 +50,10 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 export function createProvider(dependencies: ProviderDependencies): Provider {
   const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages } = dependencies;
   let provider: Provider | undefined;
+  const documents = clientIdMetadataDocuments(
+    configuration.clientIdMetadataDocuments,
+    resolvePolicies(configuration).get(configuration.clientIdMetadataDocuments.policy)!,
+  );
   const people = peopleConfiguration({ signIn: configuration.signIn, findUser: dependencies.findUser, models: store.models, pages, claimMapper });
   const groups = configuration.signIn.groupsClaim;
 
@@ -81,6 +87,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper, dependencies.findUser),
     features: {
       devInteractions: { enabled: false },
+      clientIdMetadataDocument: documents.feature,
       rpInitiatedLogout: people.rpInitiatedLogout,
       userinfo: { enabled: true },
       clientCredentials: { enabled: true },
@@ -93,6 +100,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
     renderError: createErrorRenderer(pages),
+    ...(documents.fetch ? { fetch: documents.fetch } : {}),
     discovery: configuration.registration.mode === 'admin_only' ? {} : { registration_endpoint: `${configuration.issuer}/reg` },
   } as unknown as ProviderConfiguration;
 

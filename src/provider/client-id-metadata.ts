@@ -1,0 +1,103 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+import type { ClientIdMetadataDocumentsConfig } from '../configuration/index.js';
+import { applyPolicy, type RegistrationPolicy } from '../registration/index.js';
+
+/**
+ * OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, which the MCP
+ * authorization specification asks for): a client whose client_id is an HTTPS URL, whose metadata
+ * the server fetches from that URL. oidc-provider fetches (https only, no redirects, bounded body
+ * and time, cached within cacheDuration); here is what it may fetch and which clients it keeps:
+ *
+ *   - only from hosts the configuration trusts (exact names, or *.suffix);
+ *   - never from private, loopback or link-local addresses unless the configuration allows them;
+ *   - only clients whose metadata fits the configured registration policy, as a registration would.
+ */
+
+/** Addresses a metadata document is never fetched from unless allowed (RFC 6890 special-purpose ranges). */
+const PRIVATE_ADDRESSES = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+  PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
+}
+
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return PRIVATE_ADDRESSES.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+export function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
+  const name = host.toLowerCase();
+  return allowedHosts.some((allowed) => {
+    const pattern = allowed.toLowerCase();
+    return pattern.startsWith('*.') ? name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1 : name === pattern;
+  });
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** DNS resolution that refuses names resolving to a private address (no fetch reaches the inside through DNS). */
+function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, []);
+    const list = addresses as LookupAddress[];
+    const refused = list.find((entry) => isPrivateAddress(entry.address));
+    if (refused) return callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), []);
+    if (options.all) return callback(null, list);
+    return callback(null, list[0]!.address, list[0]!.family);
+  });
+}
+
+interface ProviderClientLike {
+  metadata(): Record<string, unknown>;
+}
+
+/** oidc-provider's features.clientIdMetadataDocument and, when needed, its fetch. */
+export function clientIdMetadataDocuments(config: ClientIdMetadataDocumentsConfig, policy: RegistrationPolicy) {
+  const feature = {
+    enabled: config.enabled,
+    ack: 'draft-02',
+    allowFetch(_ctx: KoaContextWithOIDC, clientId: string): boolean {
+      const url = URL.parse(clientId);
+      if (!url) return false;
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (!hostAllowed(url.hostname, config.allowedHosts)) return false;
+      return config.allowPrivateAddresses || !isPrivateAddress(host);
+    },
+    allowClient(_ctx: KoaContextWithOIDC, client: ProviderClientLike): boolean {
+      try {
+        applyPolicy(client.metadata(), policy);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    cacheDuration: { min: config.minCacheSeconds, max: config.maxCacheSeconds },
+  };
+
+  // With the defaults, oidc-provider's own fetch (global fetch, its SSRF guard) is used. Extra CAs
+  // or private addresses need a dispatcher of our own, which keeps the DNS guard unless allowed.
+  const needsOwnDispatcher = config.trustedCertificates !== undefined || config.allowPrivateAddresses;
+  const dispatcher = needsOwnDispatcher
+    ? new Agent({
+      connect: {
+        ...(config.trustedCertificates === undefined ? {} : { ca: [...rootCertificates, config.trustedCertificates] }),
+        ...(config.allowPrivateAddresses ? {} : { lookup: publicOnlyLookup }),
+      },
+    })
+    : undefined;
+  const fetch = dispatcher
+    ? (url: string | URL, options: RequestInit & { dispatcher?: unknown }) =>
+      undiciFetch(url, { ...(options as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>
+    : undefined;
+  return { feature, fetch };
+}

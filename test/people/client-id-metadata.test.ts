@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import * as oidc from 'openid-client';
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+
+import { clientIdMetadataDocuments, hostAllowed, isPrivateAddress } from '../../src/provider/client-id-metadata.js';
+import { ADMIN_TOKEN, adminConfig } from '../support/admin.js';
+import { backends } from '../support/backends.js';
+import { launchBrowser, newPage } from '../support/browser.js';
+import { Callback, signIn } from '../support/people.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const PASSWORD = 'a long and uncommon passphrase';
+
+/** A self-signed certificate for 127.0.0.1, made with openssl (a real TLS server, trusted through the configuration). */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cimd-tls-'));
+  try {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.each(backends)('OAuth Client ID Metadata Documents ($name)', (backend) => {
+  let server: TestServer;
+  let browser: Browser;
+  let callback: Callback;
+  let documents: Server;
+  let origin: string;
+  const fetched: string[] = [];
+
+  beforeAll(async () => {
+    callback = await new Callback().start();
+    const tls = selfSignedCertificate();
+    documents = createServer(tls, (req, res) => {
+      fetched.push(req.url ?? '');
+      const clientId = `${origin}${req.url}`;
+      const base = { client_id: clientId, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none', scope: 'openid' };
+      const bodies: Record<string, object> = {
+        '/mcp-client.json': { ...base, client_name: 'Document-defined MCP client', redirect_uris: [`${callback.url}/cimd`] },
+        '/outside-policy.json': { ...base, client_name: 'Elsewhere', redirect_uris: ['https://attacker.example/cb'] },
+      };
+      if (req.url === '/moved.json') {
+        res.writeHead(302, { Location: '/mcp-client.json' }).end();
+        return;
+      }
+      const body = bodies[req.url ?? ''];
+      if (!body) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=60' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => documents.listen(0, '127.0.0.1', resolve));
+    origin = `https://127.0.0.1:${(documents.address() as AddressInfo).port}`;
+    server = await startTestServer(backend, {
+      config: adminConfig({
+        signIn: { passwordHashCost: 10 },
+        registration: {
+          policies: {
+            documents: { grantTypes: ['authorization_code'], tokenEndpointAuthMethods: ['none'], redirectUriHosts: ['127.0.0.1'], scopes: ['openid'] },
+          },
+        },
+        clientIdMetadataDocuments: {
+          enabled: true, allowedHosts: ['127.0.0.1'], policy: 'documents', allowPrivateAddresses: true, trustedCertificates: tls.cert,
+        },
+      }),
+    });
+    await request(server.url).post('/admin/users').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ username: 'carol', password: PASSWORD }).expect(201);
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await callback?.stop();
+    await new Promise<void>((resolve) => documents?.close(() => resolve()));
+    await server?.destroy();
+  });
+
+  test('discovery says so; a client whose id is its document URL signs a person in with PKCE', async () => {
+    const discovery = (await request(server.url).get('/.well-known/oauth-authorization-server').expect(200)).body;
+    expect(discovery.client_id_metadata_document_supported).toBe(true);
+
+    const clientId = `${origin}/mcp-client.json`;
+    const rp = await oidc.discovery(new URL(server.url), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const page = await newPage(browser);
+    await page.goto(oidc.buildAuthorizationUrl(rp, {
+      redirect_uri: `${callback.url}/cimd`, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    }).href);
+    expect(await page.locator('main').textContent()).toContain('Document-defined MCP client');
+    await signIn(page, 'carol', PASSWORD);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${callback.url}/cimd?**`);
+    const tokens = await oidc.authorizationCodeGrant(rp, callback.last('/cimd'), { pkceCodeVerifier: verifier });
+    expect(tokens.claims()).toEqual(expect.objectContaining({ aud: clientId, iss: server.url }));
+    await page.context().close();
+  });
+
+  test.each([
+    ['a document outside the registration policy', () => `${origin}/outside-policy.json`],
+    ['a document behind a redirect', () => `${origin}/moved.json`],
+    ['a missing document', () => `${origin}/nothing-here.json`],
+    ['a host the configuration does not trust', () => `https://localhost:${new URL(origin).port}/mcp-client.json`],
+  ])('%s is refused', async (_label, clientIdOf) => {
+    const clientId = clientIdOf();
+    const before = fetched.length;
+    const response = await request(server.url).get('/auth').query({
+      client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: `${callback.url}/cimd`,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('invalid_client');
+    if (clientId.startsWith('https://localhost')) expect(fetched.length).toBe(before);
+  });
+});
+
+describe('which metadata documents may be fetched', () => {
+  const policy = { name: 'p', grantTypes: ['authorization_code' as const], tokenEndpointAuthMethods: ['none' as const], scopes: ['openid'], redirectUriHosts: ['127.0.0.1'], requireSoftwareStatement: false };
+  const settings = { enabled: true, allowedHosts: ['clients.example.com', '*.apps.example.net'], policy: 'p', allowPrivateAddresses: false, minCacheSeconds: 30, maxCacheSeconds: 60 };
+  const allowFetch = (clientId: string, overrides = {}) =>
+    clientIdMetadataDocuments({ ...settings, ...overrides }, policy).feature.allowFetch(undefined as never, clientId);
+
+  test.each([
+    ['https://clients.example.com/c.json', true],
+    ['https://CLIENTS.example.com/c.json', true],
+    ['https://a.apps.example.net/c.json', true],
+    ['https://apps.example.net/c.json', false],
+    ['https://evilapps.example.net/c.json', false],
+    ['https://clients.example.com.evil.org/c.json', false],
+    ['https://other.example.org/c.json', false],
+  ])('%s: %s', (clientId, allowed) => {
+    expect(allowFetch(clientId)).toBe(allowed);
+  });
+
+  test.each(['https://127.0.0.1/c.json', 'https://10.1.2.3/c.json', 'https://169.254.169.254/c.json', 'https://[::1]/c.json', 'https://[fd00::1]/c.json'])(
+    'the private address %s is refused even when its host is listed, unless allowed',
+    (clientId) => {
+      const host = new URL(clientId).hostname;
+      expect(allowFetch(clientId, { allowedHosts: [host] })).toBe(false);
+      expect(allowFetch(clientId, { allowedHosts: [host], allowPrivateAddresses: true })).toBe(true);
+    },
+  );
+
+  test('public addresses are not private', () => {
+    expect(isPrivateAddress('93.184.216.34')).toBe(false);
+    expect(isPrivateAddress('2606:2800:220:1::1')).toBe(false);
+    expect(isPrivateAddress('192.168.1.1')).toBe(true);
+    expect(isPrivateAddress('::ffff:127.0.0.1')).toBe(true);
+    expect(hostAllowed('x.apps.example.net', ['*.apps.example.net'])).toBe(true);
+  });
+});
