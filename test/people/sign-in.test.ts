@@ -112,6 +112,10 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     expect(refreshed.claims()?.sub).toBe(userId);
+    const currentRefreshToken = refreshed.refresh_token ?? tokens.refresh_token!;
+    const introspectRefresh = async () => (await request(server.url).post('/token/introspection').auth(webClient.client_id, webClient.client_secret)
+      .type('form').send({ token: currentRefreshToken, token_type_hint: 'refresh_token' }).expect(200)).body;
+    expect(await introspectRefresh()).toEqual(expect.objectContaining({ active: true, sub: userId, client_id: webClient.client_id, scope: 'openid profile email groups' }));
 
     // The admin API sees the session and the grant; revoking the grant kills its refresh tokens.
     const sessions = await request(server.url).get(`/admin/users/${userId}/sessions`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
@@ -120,7 +124,8 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     const grant = grants.body.grants.find((candidate: { client_id: string }) => candidate.client_id === webClient.client_id);
     expect(grant.scope.split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'groups']));
     await request(server.url).delete(`/admin/users/${userId}/grants/${grant.id}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(204);
-    await expect(oidc.refreshTokenGrant(rp, refreshed.refresh_token ?? tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(rp, currentRefreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await introspectRefresh()).toEqual({ active: false });
     await page.context().close();
   });
 
