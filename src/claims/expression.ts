@@ -76,7 +76,7 @@ export function compileExpression(source: string): CompiledExpression {
   if (colon < 0) throw new ExpressionError(`"${source}": a ? needs a : (condition ? value : otherwise)`);
   const condition = CONDITION.exec(expression.slice(0, question).trim());
   if (!condition) throw new ExpressionError(`"${source}": the condition must be <path> != null or <path> == null`);
-  const subject = SUBJECTS[condition[1]!] ?? compileValue(condition[1]!, source);
+  const subject = (Object.hasOwn(SUBJECTS, condition[1]!) ? SUBJECTS[condition[1]!] : undefined) ?? compileValue(condition[1]!, source);
   const whenPresent = condition[2] === '!=';
   const then = compileValue(expression.slice(question + 1, colon).trim(), source);
   const otherwise = compileValue(expression.slice(colon + 1).trim(), source);
@@ -89,8 +89,7 @@ export function compileExpression(source: string): CompiledExpression {
 function compileValue(expression: string, source: string): CompiledExpression {
   const quote = expression[0];
   if (quote === '"' || quote === "'") return compileLiteral(expression, quote);
-  const path = PATHS[expression];
-  if (path) return path;
+  if (Object.hasOwn(PATHS, expression)) return PATHS[expression]!;
   for (const [prefix, profileOf] of Object.entries(PROFILES)) {
     if (!expression.startsWith(prefix)) continue;
     const keys = expression.slice(prefix.length).split('.');

@@ -64,7 +64,8 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
     if (details.prompt.name === 'consent') {
       // An administrator's own application (first_party) is trusted: consent is implied.
       const client = await provider().Client.find(String(details.params.client_id));
-      if ((client as { first_party?: unknown } | undefined)?.first_party === true) {
+      const trusted = client as { first_party?: unknown; clientIdMetadataDocument?: unknown } | undefined;
+      if (trusted?.first_party === true && trusted.clientIdMetadataDocument !== true) {
         await finish(ctx, { consent: { grantId: await grantConsent(details) } });
         return;
       }

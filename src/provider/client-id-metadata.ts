@@ -7,6 +7,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 
 import type { ClientIdMetadataDocumentsConfig } from '../configuration/index.js';
 import { applyPolicy, type RegistrationPolicy } from '../registration/index.js';
+import { EXTRA_CLIENT_METADATA } from './client-metadata.js';
 
 /**
  * OAuth Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, which the MCP
@@ -25,7 +26,9 @@ for (const [network, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+for (const [network, prefix] of [
+  ['::', 96], ['::1', 128], ['64:ff9b::', 96], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+] as const) {
   PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
 }
 
@@ -57,12 +60,17 @@ function publicOnlyLookup(hostname: string, options: LookupOptions, callback: Lo
   });
 }
 
+/** Approvals not followed by a fetch (the document was cached meanwhile) are forgotten past this many. */
+const MAX_APPROVED = 1_000;
+
 interface ProviderClientLike {
   metadata(): Record<string, unknown>;
 }
 
 /** oidc-provider's features.clientIdMetadataDocument and, when needed, its fetch. */
 export function clientIdMetadataDocuments(config: ClientIdMetadataDocumentsConfig, policy: RegistrationPolicy) {
+  /** Document URLs allowFetch just let through: the only fetches that get the dispatcher below. */
+  const approvedDocuments = new Set<string>();
   const feature = {
     enabled: config.enabled,
     ack: 'draft-02',
@@ -71,11 +79,21 @@ export function clientIdMetadataDocuments(config: ClientIdMetadataDocumentsConfi
       if (!url) return false;
       const host = url.hostname.replace(/^\[|\]$/g, '');
       if (!hostAllowed(url.hostname, config.allowedHosts)) return false;
-      return config.allowPrivateAddresses || !isPrivateAddress(host);
+      if (!config.allowPrivateAddresses && isPrivateAddress(host)) return false;
+      approvedDocuments.add(clientId);
+      if (approvedDocuments.size > MAX_APPROVED) approvedDocuments.delete(approvedDocuments.values().next().value!);
+      return true;
     },
     allowClient(_ctx: KoaContextWithOIDC, client: ProviderClientLike): boolean {
+      const metadata = client.metadata();
+      // What only an administrator sets (first_party, profile, allowed_resources, ...) or vouches
+      // for (software_id) is never taken from a document its client wrote itself.
+      if (EXTRA_CLIENT_METADATA.some((field) => metadata[field] !== undefined)) return false;
+      // A document identifies an app that signs people in, never a machine acting on its own.
+      const grantTypes = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
+      if (grantTypes.includes('client_credentials')) return false;
       try {
-        applyPolicy(client.metadata(), policy);
+        applyPolicy(metadata, policy);
         return true;
       } catch {
         return false;
@@ -95,9 +113,14 @@ export function clientIdMetadataDocuments(config: ClientIdMetadataDocumentsConfi
       },
     })
     : undefined;
+  // Only the document fetches allowFetch approved go through it: every other fetch (a client's
+  // jwks_uri, even on an allowed host) keeps oidc-provider's own dispatcher, which refuses
+  // special-use addresses.
   const fetch = dispatcher
-    ? (url: string | URL, options: RequestInit & { dispatcher?: unknown }) =>
-      undiciFetch(url, { ...(options as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>
+    ? (url: string | URL, options: RequestInit & { dispatcher?: unknown }) => {
+      if (!approvedDocuments.delete(String(url))) return globalThis.fetch(url, options);
+      return undiciFetch(url, { ...(options as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
+    }
     : undefined;
   return { feature, fetch };
 }

@@ -45,6 +45,8 @@ interface ProviderClient {
   clientId: string;
   require_pkce?: unknown;
   first_party?: unknown;
+  /** Set by oidc-provider on a client whose id is its metadata document's URL. */
+  clientIdMetadataDocument?: unknown;
   clientAuthMethod: string;
   clientName?: string | undefined;
   logoUri?: string | undefined;
@@ -86,7 +88,8 @@ export function peopleConfiguration({ signIn, findUser, models, pages, claimMapp
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     pkce: {
       required: (_ctx: KoaContextWithOIDC, client: ProviderClient) =>
-        signIn.requirePkceForAllClients || client.clientAuthMethod === 'none' || client.require_pkce === true,
+        signIn.requirePkceForAllClients || client.clientAuthMethod === 'none' || client.require_pkce === true
+        || client.clientIdMetadataDocument === true,
     },
     // Keycloak's rule: a client allowed the refresh_token grant gets one; without offline_access it
     // ends with the session (oidc-provider's expiresWithSession), with it it outlives it.

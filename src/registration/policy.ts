@@ -18,7 +18,8 @@ export function resolvePolicies(configuration: Configuration): Map<string, Regis
   const builtIn: RegistrationPolicyConfig = {
     grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
     tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    redirectUriHosts: ['127.0.0.1', '[::1]', 'localhost'],
+    // Loopback IP literals only: RFC 8252 §8.3 advises against "localhost", which a resolver may send elsewhere.
+    redirectUriHosts: ['127.0.0.1', '[::1]'],
     requirePkce: true,
     requireSoftwareStatement: false,
   };

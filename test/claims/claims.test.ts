@@ -64,7 +64,11 @@ describe('claim expressions over the signed-in user', () => {
     expect(compileExpression(expression)({ app })).toEqual(expected);
   });
 
-  test.each(['user ? a : b', '(user != null) ? user.username', '(user != 1) ? "a" : "b"', 'user.password', '(x != null) ? "a" : "b"', 'a ? b : c ? d : e'])(
+  test.each([
+    'user ? a : b', '(user != null) ? user.username', '(user != 1) ? "a" : "b"', 'user.password', '(x != null) ? "a" : "b"', 'a ? b : c ? d : e',
+    // Names of Object.prototype members are no paths: never the whole context, never a 500 at issuance.
+    'constructor', '__proto__', 'toString', 'valueOf != null ? "a" : "b"', 'hasOwnProperty == null ? "a" : "b"', '(isPrototypeOf != null) ? app.clientId : "x"',
+  ])(
     '%s is rejected at compile time',
     (expression) => {
       expect(() => compileExpression(expression)).toThrow(ExpressionError);

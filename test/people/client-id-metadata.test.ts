@@ -50,6 +50,7 @@ describe.each(backends)('OAuth Client ID Metadata Documents ($name)', (backend) 
       const bodies: Record<string, object> = {
         '/mcp-client.json': { ...base, client_name: 'Document-defined MCP client', redirect_uris: [`${callback.url}/cimd`] },
         '/outside-policy.json': { ...base, client_name: 'Elsewhere', redirect_uris: ['https://attacker.example/cb'] },
+        '/self-trusted.json': { ...base, client_name: 'Trust me', redirect_uris: [`${callback.url}/cimd`], first_party: true, profile: { tier: 'platinum' } },
       };
       if (req.url === '/moved.json') {
         res.writeHead(302, { Location: '/mcp-client.json' }).end();
@@ -109,6 +110,7 @@ describe.each(backends)('OAuth Client ID Metadata Documents ($name)', (backend) 
 
   test.each([
     ['a document outside the registration policy', () => `${origin}/outside-policy.json`],
+    ['a document setting what only an administrator sets (first_party, profile)', () => `${origin}/self-trusted.json`],
     ['a document behind a redirect', () => `${origin}/moved.json`],
     ['a missing document', () => `${origin}/nothing-here.json`],
     ['a host the configuration does not trust', () => `https://localhost:${new URL(origin).port}/mcp-client.json`],
@@ -152,11 +154,23 @@ describe('which metadata documents may be fetched', () => {
     },
   );
 
+  test('a document never makes a client-credentials client or sets admin-only fields, whatever the policy allows', () => {
+    const permissive = { ...policy, grantTypes: ['client_credentials' as const, 'authorization_code' as const], tokenEndpointAuthMethods: ['none' as const, 'private_key_jwt' as const] };
+    const { allowClient } = clientIdMetadataDocuments(settings, permissive).feature;
+    const client = (metadata: Record<string, unknown>) => ({ metadata: () => ({ token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/cb'], ...metadata }) });
+    expect(allowClient(undefined as never, client({ grant_types: ['authorization_code'] }))).toBe(true);
+    expect(allowClient(undefined as never, client({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt' }))).toBe(false);
+    for (const field of ['first_party', 'require_pkce', 'profile', 'allowed_resources', 'default_resource', 'software_id']) {
+      expect(allowClient(undefined as never, client({ grant_types: ['authorization_code'], [field]: field === 'profile' ? {} : 'x' }))).toBe(false);
+    }
+  });
+
   test('public addresses are not private', () => {
     expect(isPrivateAddress('93.184.216.34')).toBe(false);
     expect(isPrivateAddress('2606:2800:220:1::1')).toBe(false);
     expect(isPrivateAddress('192.168.1.1')).toBe(true);
     expect(isPrivateAddress('::ffff:127.0.0.1')).toBe(true);
+    for (const special of ['64:ff9b::7f00:1', '2002:7f00:1::1', '::127.0.0.1', 'fec0::1']) expect(isPrivateAddress(special)).toBe(true);
     expect(hostAllowed('x.apps.example.net', ['*.apps.example.net'])).toBe(true);
   });
 });
