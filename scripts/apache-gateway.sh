@@ -32,20 +32,8 @@ missing_packages() {
   echo "${packages[@]}"
 }
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    fail "installing packages needs root (or sudo without a password); run as root: apt-get install -y apache2-bin libapache2-mod-oauth2"
-  fi
-}
-
-apt_install() {
-  # Wait for a concurrent apt/dpkg run rather than failing on its lock.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@"
-}
+# shellcheck source=scripts/apt-packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-packages.sh"
 
 install() {
   local packages
@@ -54,15 +42,8 @@ install() {
     say "already installed: $("$APACHE_BIN" -v | head -n 1 | sed 's/^Server version: //'), $MODULES_DIR/$OAUTH2_MODULE"
     return
   fi
-  command -v apt-get >/dev/null || fail "apt-get is not available, cannot install: $packages (Debian or Ubuntu packages are needed)"
-  say "installing: $packages"
   # shellcheck disable=SC2086 # one word per package
-  if ! apt_install $packages; then
-    say "install failed; updating the package lists and retrying"
-    as_root apt-get -o DPkg::Lock::Timeout=300 update
-    # shellcheck disable=SC2086
-    apt_install $packages || fail "apt-get could not install: $packages"
-  fi
+  install_packages $packages
   packages=$(missing_packages)
   [ -z "$packages" ] || fail "still missing after installation: $packages"
   say "installed: $("$APACHE_BIN" -v | head -n 1 | sed 's/^Server version: //'), $MODULES_DIR/$OAUTH2_MODULE"

@@ -31,20 +31,8 @@ chromium_version() {
   "$CHROMIUM_BIN" --version 2>/dev/null | head -n 1 || true
 }
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    sudo -n "$@"
-  else
-    fail "installing packages needs root (or sudo without a password); run as root: apt-get install -y $PACKAGE"
-  fi
-}
-
-apt_install() {
-  # Wait for a concurrent apt/dpkg run rather than failing on its lock.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "$@"
-}
+# shellcheck source=scripts/apt-packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-packages.sh"
 
 install() {
   local packages
@@ -53,15 +41,8 @@ install() {
     say "already installed: $CHROMIUM_BIN ($(chromium_version))"
     return
   fi
-  command -v apt-get >/dev/null || fail "apt-get is not available, cannot install: $packages (Debian or Ubuntu packages are needed)"
-  say "installing: $packages"
   # shellcheck disable=SC2086 # one word per package
-  if ! apt_install $packages; then
-    say "install failed; updating the package lists and retrying"
-    as_root apt-get -o DPkg::Lock::Timeout=300 update
-    # shellcheck disable=SC2086
-    apt_install $packages || fail "apt-get could not install: $packages"
-  fi
+  install_packages $packages
   packages=$(missing_packages)
   [ -z "$packages" ] || fail "still missing after installation: $CHROMIUM_BIN (package $packages installed it elsewhere? set CHROMIUM_BIN)"
   say "installed: $CHROMIUM_BIN ($(chromium_version))"
