@@ -351,6 +351,21 @@ class MongoModelStore implements ModelStore {
   }
 }
 
+/**
+ * Claims the right to write one revision of a record by inserting a uniquely named document: of
+ * concurrent writers of that revision exactly one gets true (FerretDB does not isolate
+ * conditional updates, so the update's own filter is not enough). Claims expire after a day.
+ */
+async function claimRevision(claims: Collection<RevisionClaimDocument>, claimId: string): Promise<boolean> {
+  try {
+    await claims.insertOne({ _id: claimId, expiresAt: new Date(Date.now() + 86_400_000) });
+    return true;
+  } catch (error) {
+    if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+    throw error;
+  }
+}
+
 function toClient(document: ClientDocument): ClientRecord {
   return {
     clientId: document._id,
@@ -398,13 +413,8 @@ class MongoClientStore implements ClientStore {
 
   async update(record: ClientRecord): Promise<boolean> {
     const revision = record.revision ?? 0;
-    try {
-      // The creation time tells a client from an earlier one that had the same id.
-      await this.claims.insertOne({ _id: `${record.clientId}#${record.createdAt.getTime()}#${revision}`, expiresAt: new Date(Date.now() + 86_400_000) });
-    } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+    // The creation time tells a client from an earlier one that had the same id.
+    if (!(await claimRevision(this.claims, `${record.clientId}#${record.createdAt.getTime()}#${revision}`))) return false;
     const asRead = revision === 0 ? { $or: [{ revision: 0 }, { revision: { $exists: false } }] } : { revision };
     const result = await this.collection.updateOne(
       { _id: record.clientId, pending: { $exists: false }, ...asRead },
@@ -766,12 +776,7 @@ class MongoUserStore implements UserStore {
     // the unique index still decides a race.
     const holder = await this.collection.findOne({ usernameKey: caseInsensitiveKey(user.username) }, { projection: { _id: 1 } });
     if (holder && holder._id !== user.id) throw new DuplicateUserError(user.username);
-    try {
-      await this.claims.insertOne({ _id: `user:${user.id}#${user.createdAt.getTime()}#${revision}`, expiresAt: new Date(Date.now() + 86_400_000) });
-    } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
-      throw error;
-    }
+    if (!(await claimRevision(this.claims, `user:${user.id}#${user.createdAt.getTime()}#${revision}`))) return false;
     const { data, usernameKey, emailKey } = storedUser(user);
     try {
       const result = await this.collection.updateOne(
