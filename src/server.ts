@@ -11,6 +11,7 @@ import { createClaimMapper } from './claims/index.js';
 import { createMaintenance } from './maintenance.js';
 import { createMetrics, metricsRoutes, type Metrics } from './metrics/index.js';
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
+import { tokenIssuanceMetrics } from './provider/token-metrics.js';
 import { OPENID_CONNECT_SCOPES, type Configuration, type SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
 import { createHttpApp } from './http/app.js';
@@ -65,7 +66,9 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const masterSecret = resolveMasterSecret(configuration);
   const box = new SecretBox(masterSecret);
   const hasher = new SecretHasher(masterSecret);
-  const audit = new AuditTrail(store.audit, logger, now, configuration.audit.failuresPerMinute);
+  const countAudited = (record: { action: string; outcome: 'success' | 'failure'; actor: string }) =>
+    metrics.audited(record.action, record.outcome, actorKind(record.actor));
+  const audit = new AuditTrail(store.audit, logger, now, configuration.audit.failuresPerMinute, countAudited);
   // The embedded store has one process, so what it caches is exact; instances sharing MongoDB see
   // each other's changes within clientCacheSeconds.
   const cacheMs = store.backend === 'sqlite' ? Number.POSITIVE_INFINITY : configuration.clientCacheSeconds * 1000;
@@ -89,6 +92,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     logger,
   );
   await keyRing.initialize();
+  metrics.watchSigningKeys(() => keyRing.list(), now);
 
   const verifier = createAccessTokenVerifier({
     issuer: configuration.issuer,
@@ -98,6 +102,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     now,
   });
   const claimMapper = createClaimMapper(configuration.claims);
+  const tokenMetrics = tokenIssuanceMetrics(metrics, new Set(resourceServers.map((server) => server.resource)));
   const pages = createPages({ ...configuration.branding, assetsPath: ASSETS_PATH });
   const userDirectory = new UserDirectory({
     users: store.users,
@@ -112,7 +117,9 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     const built = createProvider({
       configuration, resourceServers, store, clients, revocations, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages,
       findUser: (id) => userDirectory.find(id),
+      onIntrospected: (active) => metrics.introspection(active),
     });
+    tokenMetrics.watch(built);
     built.on('server_error', (_ctx, error: Error) => logger.error('provider error', { error }));
     authenticationFailures.watch(built);
     // Koa's default would print to stderr in plain text; every line the process prints is JSON.
@@ -144,6 +151,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     registrationAccessTokens,
     softwareStatements: new SoftwareStatements(registration.softwareStatements.trustedIssuers),
     softwareStatementRequired: registration.softwareStatements.required,
+    observe: countAudited,
     validate: (metadata: ClientMetadata) => (provider.Client as unknown as { validate(metadata: ClientMetadata): Promise<void> }).validate(metadata),
     now,
   });
@@ -242,6 +250,14 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
       clearInterval(maintenance);
     },
   };
+}
+
+const ACTOR_KINDS = new Set(['admin-token', 'client', 'registration', 'konnect', 'user', 'anonymous', 'configuration', 'maintenance']);
+
+/** The kind of an audit actor ("admin-token#1" -> admin-token, "client:abc" -> client): a bounded metrics label. */
+function actorKind(actor: string): string {
+  const kind = /^[a-z-]+/.exec(actor)?.[0] ?? 'other';
+  return ACTOR_KINDS.has(kind) ? kind : 'other';
 }
 
 /** Without an ADMIN_TOKEN, only a client holding admin.clients reaches the admin API: say so at start-up. */

@@ -57,10 +57,13 @@ export class AuditTrail {
     private readonly logger: Logger,
     private readonly now: () => Date,
     private readonly failuresPerMinute = Number.POSITIVE_INFINITY,
+    /** Told of every event, before any flood of failures is summarised (what metrics count). */
+    private readonly observe?: (record: AuditRecord) => void,
   ) {}
 
   async record(record: AuditRecord): Promise<void> {
     assertActor(record.actor);
+    this.observe?.(record);
     if (record.outcome === 'failure' && !this.#admitFailure(record.action)) return;
     await this.#append({ id: randomUUID(), time: this.now(), ...record });
   }

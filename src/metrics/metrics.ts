@@ -1,4 +1,11 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** A signing key as the metrics see it (the key ring's view). */
+export interface SigningKeyState {
+  alg: string;
+  state: 'pending' | 'active' | 'retired';
+  activateAt: Date;
+}
 
 /**
  * What the server counts, in the Prometheus text format. Labels are bounded sets only (route
@@ -9,6 +16,13 @@ export interface Metrics {
   httpRequest(route: string, method: string, status: number, seconds: number): void;
   storeOperation(operation: string, seconds: number, failed: boolean): void;
   clientAuthenticationFailed(route: string): void;
+  /** An access or refresh token issued: by grant type, format and resource server (a configured, bounded set). */
+  tokenIssued(kind: 'access_token' | 'refresh_token', grantType: string, format: 'jwt' | 'opaque', resource: string): void;
+  introspection(active: boolean): void;
+  /** Every audited event (registrations, sign-ins, lockouts, admin changes), by who acted (a kind, never an id). */
+  audited(action: string, outcome: 'success' | 'failure', actorKind: string): void;
+  /** Reports the signing keys' state at every scrape. */
+  watchSigningKeys(keys: () => readonly SigningKeyState[], now: () => Date): void;
 }
 
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -34,8 +48,60 @@ export function createMetrics({ backend, processMetrics = false }: { backend: st
     name: 'client_authentication_failures_total', help: 'Failed client authentications by endpoint.',
     labelNames: ['route'], registers: [registry],
   });
+  const tokens = new Counter({
+    name: 'tokens_issued_total', help: 'Access and refresh tokens issued, by kind, grant type, format (jwt, opaque) and resource server.',
+    labelNames: ['kind', 'grant_type', 'format', 'resource'], registers: [registry],
+  });
+  const introspections = new Counter({
+    name: 'token_introspections_total', help: 'Introspection answers by outcome (active, inactive).',
+    labelNames: ['outcome'], registers: [registry],
+  });
+  const audited = new Counter({
+    name: 'audit_events_total',
+    help: 'Audited events by action (client.create = registrations, user.sign_in, user.lockout, ...), outcome and the kind of actor (admin-token, client, registration, konnect, user, anonymous).',
+    labelNames: ['action', 'outcome', 'actor'], registers: [registry],
+  });
   return {
     registry,
+    tokenIssued(kind, grantType, format, resource) {
+      tokens.labels(kind, grantType, format, resource).inc();
+    },
+    introspection(active) {
+      introspections.labels(active ? 'active' : 'inactive').inc();
+    },
+    audited(action, outcome, actorKind) {
+      audited.labels(action, outcome, actorKind).inc();
+    },
+    watchSigningKeys(keys, now) {
+      // A registry shared by a server built again (a restart in tests) gets the gauges once, reading the latest key ring.
+      for (const name of ['signing_keys', 'signing_key_active_age_seconds', 'signing_key_next_activation_timestamp_seconds']) registry.removeSingleMetric(name);
+      new Gauge({
+        name: 'signing_keys', help: 'Signing keys by algorithm and state (pending: published, not yet signing; active; retired: published until its tokens expire).',
+        labelNames: ['alg', 'state'], registers: [registry],
+        collect() {
+          this.reset();
+          for (const key of keys()) this.labels(key.alg, key.state).inc();
+        },
+      });
+      new Gauge({
+        name: 'signing_key_active_age_seconds', help: 'How long the active signing key of each algorithm has been signing.',
+        labelNames: ['alg'], registers: [registry],
+        collect() {
+          this.reset();
+          for (const key of keys().filter((candidate) => candidate.state === 'active')) {
+            this.labels(key.alg).set(Math.max(0, (now().getTime() - key.activateAt.getTime()) / 1000));
+          }
+        },
+      });
+      new Gauge({
+        name: 'signing_key_next_activation_timestamp_seconds', help: 'When a rotation under way makes the pending key of an algorithm sign (absent when none is pending).',
+        labelNames: ['alg'], registers: [registry],
+        collect() {
+          this.reset();
+          for (const key of keys().filter((candidate) => candidate.state === 'pending')) this.labels(key.alg).set(key.activateAt.getTime() / 1000);
+        },
+      });
+    },
     httpRequest(route, method, status, seconds) {
       // A method a client made up is one label value, not one per spelling.
       requests.labels(route, METHODS.has(method) ? method : 'OTHER', `${Math.floor(status / 100)}xx`).observe(seconds);

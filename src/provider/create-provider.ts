@@ -42,6 +42,7 @@ export interface ProviderDependencies {
   /** The user a sub names (sign-in, ID tokens, userinfo, refresh). */
   findUser: (id: string) => Promise<UserRecord | undefined>;
   pages: Pages;
+  onIntrospected?: ((active: boolean) => void) | undefined;
 }
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
@@ -117,6 +118,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     revocations: dependencies.revocations,
     issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
     isActiveUser: async (userId) => (await dependencies.findUser(userId))?.disabled === false,
+    onIntrospected: dependencies.onIntrospected,
   });
   provider.use(providerEdges(async (ctx) => {
     invalidClientStatus(ctx);

@@ -10,6 +10,8 @@ export interface StructuredTokenDependencies {
   issuedUnderCurrentRegistration: IssuedUnderCurrentRegistration;
   /** Whether the user a token was issued for still exists and is enabled. */
   isActiveUser: (userId: string) => Promise<boolean>;
+  /** Told of every introspection answer (for metrics). */
+  onIntrospected?: ((active: boolean) => void) | undefined;
 }
 
 const INACTIVE = Object.freeze({ active: false });
@@ -56,7 +58,12 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
   async function afterRoute(ctx: KoaContextWithOIDC): Promise<void> {
     const route = ctx.oidc?.route;
     if (route !== 'introspection' && route !== 'revocation') return;
+    await answer(ctx, route);
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if (route === 'introspection' && ctx.status === 200 && body !== undefined) dependencies.onIntrospected?.(body.active === true);
+  }
 
+  async function answer(ctx: KoaContextWithOIDC, route: 'introspection' | 'revocation'): Promise<void> {
     const client = ctx.oidc.client;
     const token = ctx.oidc.params?.token;
 

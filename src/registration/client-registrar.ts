@@ -26,6 +26,8 @@ export interface RegistrarDependencies {
   validate: MetadataValidator;
   now: () => Date;
   generateClientId?: () => string;
+  /** Told of each registration's audit event, which the store writes with the client itself (for metrics). */
+  observe?: ((event: { action: 'client.create'; outcome: 'success'; actor: string }) => void) | undefined;
 }
 
 /** Who is registering: a client itself (RFC 7591) or an administrator on its behalf. */
@@ -162,6 +164,7 @@ export class ClientRegistrar {
       if (error instanceof DuplicateClientError) throw invalidClientMetadata('client_id', 'is already registered');
       throw error;
     }
+    this.dependencies.observe?.({ action: 'client.create', outcome: 'success', actor: context.actor });
     return { clientId, metadata, clientIdIssuedAt: issuedAt, clientSecretExpiresAt, clientSecret, registrationAccessToken: registrationAccessToken?.token };
   }
 
