@@ -30,6 +30,7 @@ import { deriveKey, resolveMasterSecret, SecretBox, SecretHasher } from './secre
 import { CachedClientStore, CachedRevocations, type Store } from './storage/index.js';
 import { DEFAULT_SCRYPT, PasswordHasher, passwordPolicy, seedUsers, SignInLimiter, UserDirectory } from './users/index.js';
 import { ASSETS_PATH, CsrfTokens, createPages, interactionRoutes } from './interactions/index.js';
+import type { RequestTracing } from './tracing/index.js';
 
 export interface ServerDependencies {
   configuration: Configuration;
@@ -42,6 +43,8 @@ export interface ServerDependencies {
   sweepIntervalMs?: number;
   /** How old a pending registration must be for the upkeep to roll it back. */
   repairAfterMs?: number;
+  /** One span per request when OpenTelemetry traces are on (OTEL_* variables). */
+  tracing?: RequestTracing | undefined;
   /** Where passwordEnv of configured users is read (process.env when absent). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -224,6 +227,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     metrics,
     deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
     resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
+    tracing: dependencies.tracing,
   });
 
   keyRing.start();

@@ -6,6 +6,7 @@ import { ConfigurationError, loadConfiguration, type Configuration } from './con
 import { createLogger, type Logger } from './logging/index.js';
 import { createMetrics } from './metrics/index.js';
 import { createAuthorizationServer } from './server.js';
+import { createRequestTracing } from './tracing/index.js';
 import { openStore } from './storage/index.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
@@ -57,12 +58,13 @@ async function start(): Promise<void> {
   httpServer.keepAliveTimeout = configuration.http.keepAliveTimeoutSeconds * 1000;
 
   const metrics = createMetrics({ backend: configuration.mongodbUri ? 'mongodb' : 'sqlite', processMetrics: true });
+  const tracing = createRequestTracing(process.env);
   const store = await openStore(configuration, (operation, seconds, failed) => metrics.storeOperation(operation, seconds, failed));
   logger.info('store opened', { backend: store.backend, expiryMode: store.expiryMode });
 
   let server;
   try {
-    server = await createAuthorizationServer({ configuration, store, logger, metrics });
+    server = await createAuthorizationServer({ configuration, store, logger, metrics, tracing });
   } catch (error) {
     await store.close();
     throw error;
@@ -101,6 +103,8 @@ async function start(): Promise<void> {
     for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
     const exit = async () => {
       try {
+        // Spans still buffered are sent; an unreachable collector does not hold the exit up.
+        await tracing?.shutdown().catch((error: unknown) => logger.warn('sending the last traces failed', { error }));
         await store.close();
         logger.info('stopped');
         process.exit(0);

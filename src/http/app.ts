@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logging/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { RequestTracing } from '../tracing/index.js';
 import { isBrowserEndpoint, PROVIDER_ROUTES } from '../provider/routes.js';
 import { assertDeclaredBodySize } from './body-limit.js';
 import type { ClientAddressResolver } from './client-address.js';
@@ -27,6 +28,7 @@ export interface HttpDependencies {
   deadlineMs: number;
   metrics: Metrics;
   resolveClientAddress: ClientAddressResolver;
+  tracing?: RequestTracing | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface HttpDependencies {
  * its own guard), 405 for a known path under another method, and everything oidc-provider serves
  * (discovery, JWKS, token, introspection, revocation, ...).
  */
-export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics, tracing }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   // What Koa would print in plain text (a client that hung up mid-body, ...) becomes a JSON line.
@@ -74,7 +76,7 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
     await providerMiddleware()(ctx, async () => {});
   }) as Promise<void>;
 
-  app.use(requestContext(logger, metrics));
+  app.use(requestContext(logger, metrics, tracing));
   app.use(requestDeadline(deadlineMs));
   // What every request goes through before anything routes it, synchronously: who the client is
   // (before any forwarding header is dropped), the issuer's origin, one spelling per path, a

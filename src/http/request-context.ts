@@ -4,6 +4,7 @@ import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { RequestTracing } from '../tracing/index.js';
 import { StoreUnavailableError } from '../storage/index.js';
 import { ApiError } from './api-error.js';
 import { requestFacts } from './request-facts.js';
@@ -23,7 +24,7 @@ export const storeUnavailable = (): ApiError =>
  * routes below throw: an ApiError as itself, a store that cannot serve as 503, anything else as a
  * JSON 500 (logged, never shown).
  */
-export function requestContext(logger: Logger, metrics?: Metrics) {
+export function requestContext(logger: Logger, metrics?: Metrics, tracing?: RequestTracing) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -32,6 +33,7 @@ export function requestContext(logger: Logger, metrics?: Metrics) {
     const facts = requestFacts(ctx.req);
     facts.requestId = requestId;
     const started = performance.now();
+    const endSpan = tracing?.startRequest(ctx.method, requestId);
     try {
       await next();
     } catch (error) {
@@ -56,6 +58,7 @@ export function requestContext(logger: Logger, metrics?: Metrics) {
       const route = facts.route ?? (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched');
       const elapsedMs = performance.now() - started;
       metrics?.httpRequest(route, ctx.method, status, elapsedMs / 1000);
+      endSpan?.(route, status);
       logger.info('request', {
         requestId,
         method: ctx.method,
