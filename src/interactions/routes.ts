@@ -91,9 +91,14 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
       await renderSignIn(ctx, details, { username, error: `Too many failed attempts. Try again in ${minutes(decision.retryAfterMs)} minute(s).` });
       return;
     }
-    const result: PasswordCheckResult = username === '' || password === ''
-      ? { ok: false, reason: 'unknown_user' }
-      : await users.verifyPassword(username, password);
+    let result: PasswordCheckResult;
+    try {
+      result = username === '' || password === '' ? { ok: false, reason: 'unknown_user' } : await users.verifyPassword(username, password);
+    } catch (error) {
+      // An outage is nobody's failed attempt: it must not lock accounts out once the store is back.
+      decision.attempt.abandoned();
+      throw error;
+    }
     if (!result.ok) {
       const locked = decision.attempt.failed();
       await audit.record({

@@ -27,6 +27,8 @@ export interface SignInAttempt {
   succeeded(): void;
   /** The password was wrong: says whether this failure locked the account or the address. */
   failed(): { account: boolean; address: boolean };
+  /** The check could not be made (the store failed): the attempt counts for nothing. */
+  abandoned(): void;
 }
 
 /**
@@ -70,6 +72,10 @@ export class SignInLimiter {
           account: this.#lockIfOver(account, this.limits.maxFailures),
           address: this.#lockIfOver(byAddress, this.limits.maxFailuresPerAddress),
         }),
+        abandoned: () => {
+          account.attempts = Math.max(0, account.attempts - 1);
+          byAddress.attempts = Math.max(0, byAddress.attempts - 1);
+        },
       },
     };
   }
