@@ -356,3 +356,31 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     expect(remote.status).toBe(400);
   });
 });
+
+describe('behind TLS (an https issuer, a proxy terminating TLS in front)', () => {
+  test('the sign-in cookies are Secure, HttpOnly and SameSite=Lax', async () => {
+    const callback = await new Callback().start();
+    const server = await startTestServer(backends[0]!, {
+      config: adminConfig(),
+      issuer: (port) => `https://127.0.0.1:${port}`,
+    });
+    try {
+      const client = await request(server.url).post('/admin/clients').set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+        .send({ grant_types: ['authorization_code'], redirect_uris: [`${callback.url}/cb`], scope: 'openid' }).expect(201);
+      const response = await request(server.url).get('/auth').query({
+        client_id: client.body.client_id, response_type: 'code', scope: 'openid', redirect_uri: `${callback.url}/cb`,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+      });
+      expect(response.status).toBe(303);
+      expect(response.headers.location).toMatch(/^\/interaction\//);
+      const cookies = (response.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+      expect(cookies.length).toBeGreaterThan(0);
+      for (const cookie of cookies) expect(cookie.toLowerCase()).toEqual(expect.stringContaining('; secure'));
+      for (const cookie of cookies) expect(cookie.toLowerCase()).toEqual(expect.stringContaining('; httponly'));
+      for (const cookie of cookies) expect(cookie.toLowerCase()).toEqual(expect.stringContaining('; samesite=lax'));
+    } finally {
+      await server.destroy();
+      await callback.stop();
+    }
+  });
+});

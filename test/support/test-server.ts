@@ -32,6 +32,8 @@ export interface TestServerOptions {
   now?: () => Date;
   /** How old a pending registration must be for maintain() to roll it back. */
   repairAfterMs?: number;
+  /** The issuer, when it is not the listening address (a TLS-terminating proxy in front, say): a function of the port. */
+  issuer?: (port: number) => string;
 }
 
 /** Starts the real server on a loopback port, on the given backend, configured like production. */
@@ -46,7 +48,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     env: {
       CONFIG_FILE: 'test-config.json',
       PORT: String(port),
-      ISSUER: url,
+      ISSUER: options.issuer?.(port) ?? url,
       DATA_DIR: settings.dataDir,
       MONGODB_URI: settings.mongodbUri,
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
