@@ -514,52 +514,46 @@ async function startCeilingServer(configFile: string, cleanup: Cleanup): Promise
 /** Resident memory (MiB) of each server after its scenarios, by backend. */
 const memoryAfterLoad = new Map<Backend, number>();
 
-/** Resident memory of a process and its children, in MiB, from /proc. */
-function processTreeRssMiB(pid: number | undefined): number | undefined {
+/** Sums a per-process value over a process and its children (a cluster's workers), read from /proc; undefined when the process is gone. */
+function sumOverProcessTree(pid: number | undefined, read: (id: number) => { ppid: number; value: number } | undefined): number | undefined {
   if (pid === undefined) return undefined;
-  const rssOf = (id: number) => {
-    try {
-      const status = readFileSync(`/proc/${id}/status`, 'utf8');
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      const kib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      return { ppid, kib };
-    } catch {
-      return undefined;
-    }
-  };
-  const own = rssOf(pid);
+  const own = read(pid);
   if (!own) return undefined;
-  let kib = own.kib;
+  let total = own.value;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const child = rssOf(Number(entry));
-    if (child?.ppid === pid) kib += child.kib;
+    const child = read(Number(entry));
+    if (child?.ppid === pid) total += child.value;
   }
-  return kib / 1024;
+  return total;
 }
 
-/** User + system CPU seconds of a process and its children (a cluster's workers), from /proc. */
-function processTreeCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  const ticksPerSecond = 100;
-  const statOf = (id: number) => {
-    try {
-      // The command name is in parentheses and may contain spaces: fields are counted after it.
-      const fields = readFileSync(`/proc/${id}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-    } catch {
-      return undefined;
-    }
-  };
-  const own = statOf(pid);
-  if (!own) return undefined;
-  let ticks = own.ticks;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const child = statOf(Number(entry));
-    if (child?.ppid === pid) ticks += child.ticks;
+const readOrUndefined = <T>(read: () => T): T | undefined => {
+  try {
+    return read();
+  } catch {
+    return undefined;
   }
-  return ticks / ticksPerSecond;
+};
+
+/** Resident memory of a process and its children, in MiB. */
+function processTreeRssMiB(pid: number | undefined): number | undefined {
+  const kib = sumOverProcessTree(pid, (id) => readOrUndefined(() => {
+    const status = readFileSync(`/proc/${id}/status`, 'utf8');
+    return { ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]), value: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) };
+  }));
+  return kib === undefined ? undefined : kib / 1024;
+}
+
+/** User + system CPU seconds of a process and its children (a cluster's workers). */
+function processTreeCpuSeconds(pid: number | undefined): number | undefined {
+  const ticksPerSecond = 100;
+  const ticks = sumOverProcessTree(pid, (id) => readOrUndefined(() => {
+    // The command name is in parentheses and may contain spaces: fields are counted after it.
+    const fields = readFileSync(`/proc/${id}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return { ppid: Number(fields[1]), value: Number(fields[11]) + Number(fields[12]) };
+  }));
+  return ticks === undefined ? undefined : ticks / ticksPerSecond;
 }
 
 /** The server's total time in store operations so far (the sum of its store histogram). */

@@ -4,6 +4,8 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
 import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
+import { caseInsensitiveKey } from '../storage/port.js';
+import { isPasswordHash } from '../users/passwords.js';
 import { ENVIRONMENT_KEYS, environmentOverrides, type Environment } from './environment.js';
 import { ConfigurationError } from './errors.js';
 import { OPENID_CONNECT_SCOPES, type Configuration } from './types.js';
@@ -120,16 +122,14 @@ function checkKonnect(configuration: Configuration): void {
   }
 }
 
-const PASSWORD_HASH = /^\$scrypt\$ln=\d{1,2},r=\d{1,2},p=\d{1,2}\$[A-Za-z0-9_-]{16,64}\$[A-Za-z0-9_-]{32,128}$/;
-
 function checkUsers(configuration: Configuration, env: Environment): void {
   const usernames = new Set<string>();
   configuration.users.forEach((user, index) => {
     const at = `users[${index}]`;
-    const key = user.username.normalize('NFKC').toLowerCase();
+    const key = caseInsensitiveKey(user.username);
     if (usernames.has(key)) throw new ConfigurationError(`${at}.username`, `duplicate username "${user.username}" (usernames are compared case-insensitively)`);
     usernames.add(key);
-    if (user.passwordHash !== undefined && !PASSWORD_HASH.test(user.passwordHash)) {
+    if (user.passwordHash !== undefined && !isPasswordHash(user.passwordHash)) {
       throw new ConfigurationError(`${at}.passwordHash`, 'is not a hash in the server\'s format ($scrypt$ln=<n>,r=<r>,p=<p>$<salt>$<key>); `dcr-admin users hash-password` prints one');
     }
     if (user.passwordHash !== undefined && user.passwordEnv !== undefined) {

@@ -125,7 +125,6 @@ export interface SignInConfig {
   refreshTokenTtlSeconds: number;
   refreshTokenIdleSeconds: number;
   groupsClaim: boolean;
-  adminGroup: string;
 }
 
 export interface BrandingConfig {

@@ -32,6 +32,9 @@ function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParameters):
 const encode = ({ ln, r, p }: ScryptParameters, salt: Buffer, key: Buffer): string =>
   `$scrypt$ln=${ln},r=${r},p=${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 
+/** Whether a string is a hash in this module's format (what the configuration file may hold). */
+export const isPasswordHash = (value: string): boolean => HASH_PATTERN.test(value);
+
 function decode(hash: string): { parameters: ScryptParameters; salt: Buffer; key: Buffer } | undefined {
   const match = HASH_PATTERN.exec(hash);
   if (!match) return undefined;

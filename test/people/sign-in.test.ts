@@ -171,17 +171,15 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     expect(callback.last('/cb').searchParams.get('error')).toBe('login_required');
 
     const first = await authorize(page);
-    void first;
     await signIn(page, 'alice', PASSWORD);
     if ((await page.title()).startsWith('Allow access')) await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${callback.url}/cb?**`);
     const signedIn = callback.last('/cb');
     const tokens = await oidc.authorizationCodeGrant(rp, signedIn, { pkceCodeVerifier: first.codeVerifier, expectedState: first.state });
 
-    const silent = await authorize(page, { prompt: 'none' });
+    await authorize(page, { prompt: 'none' });
     await page.waitForURL(`${callback.url}/cb?**`);
     expect(Object.fromEntries(callback.last('/cb').searchParams)).toEqual(expect.objectContaining({ code: expect.any(String) }));
-    void silent;
 
     const logout = oidc.buildEndSessionUrl(rp, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: `${callback.url}/signed-out` });
     await page.goto(logout.href);
@@ -208,8 +206,7 @@ describe.each(backends)('people sign in with the authorization code flow ($name)
     // RFC 8252 §7.3: a native app's loopback redirect URI matches on any port; a web client's does not.
     const otherPort = await new Callback().start();
     try {
-      const anyPort = await authorize(page, { prompt: 'none', scope: 'openid' }, publicClient, `${otherPort.url}/mcp`);
-      void anyPort;
+      await authorize(page, { prompt: 'none', scope: 'openid' }, publicClient, `${otherPort.url}/mcp`);
       await page.waitForURL(`${otherPort.url}/mcp?**`);
       expect(otherPort.last('/mcp').searchParams.get('error')).toBe('login_required');
       const refused = await authorize(page, { prompt: 'none' }, rp, `${otherPort.url}/cb`);
