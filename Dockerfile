@@ -7,9 +7,10 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY console ./console
+RUN npx tsc -p tsconfig.build.json && npx tsc -p console/tsconfig.json
 
-# Run: production dependencies, compiled code, schema and views; no compiler, no tests.
+# Run: production dependencies, compiled code, schema, views and the admin console; no compiler, no tests.
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
@@ -18,6 +19,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/console ./dist/console
+COPY console/index.html console/console.css ./console/
 COPY config ./config
 COPY views ./views
 RUN mkdir -p /data && chown node:node /data

@@ -1,12 +1,12 @@
-// Compiles src/ only when something it depends on changed since the last build, so that
-// `npm start` and `npm run cli` start at once on an unchanged checkout. Plain JavaScript: it runs
-// before anything is compiled.
+// Compiles src/ and the admin console (console/) only when something they depend on changed since
+// the last build, so that `npm start` and `npm run cli` start at once on an unchanged checkout.
+// Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const STAMP = join('dist', '.src-build');
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const INPUTS = ['src', 'console', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
 
 function newest(path) {
   const stats = statSync(path);
@@ -17,8 +17,10 @@ function newest(path) {
 const builtAt = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 const changedAt = Math.max(...INPUTS.filter((input) => existsSync(input)).map(newest));
 if (changedAt > builtAt || !existsSync(join('dist', 'src', 'main.js'))) {
-  process.stderr.write('compiling src/ (it changed since the last build)\n');
-  const result = spawnSync(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  process.stderr.write('compiling src/ and console/ (they changed since the last build)\n');
+  for (const project of ['tsconfig.build.json', join('console', 'tsconfig.json')]) {
+    const result = spawnSync(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { stdio: 'inherit' });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
   writeFileSync(STAMP, new Date().toISOString());
 }

@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 
-import { adminResourceServer } from './admin/admin-resource.js';
+import { ADMIN_SCOPE, adminResourceServer } from './admin/admin-resource.js';
 import { adminAuthentication } from './admin/authentication.js';
 import { adminRoutes } from './admin/routes.js';
 import { AuditTrail } from './audit/index.js';
 import { createClaimMapper } from './claims/index.js';
 import { createMaintenance } from './maintenance.js';
-import { createMetrics, metricsRoutes, type Metrics } from './metrics/index.js';
+import { CONSOLE_CLIENT_ID, consoleClient, consoleRoles, consoleRoutes } from './console/index.js';
+import { createMetrics, metricsRoutes, metricsSnapshot, type Metrics } from './metrics/index.js';
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
 import { tokenIssuanceMetrics } from './provider/token-metrics.js';
 import { OPENID_CONNECT_SCOPES, type Configuration, type SigningAlgorithm } from './configuration/index.js';
@@ -137,7 +138,9 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   keyRing.onChange((keys) => {
     provider = buildProvider(keys);
   });
-  await syncStaticClients(configuration.clients, { provider, clients, models: store.models, hasher, logger, now });
+  const consoleEnabled = configuration.console.enabled;
+  const serverClients = consoleEnabled ? [consoleClient(configuration.issuer, adminResource.resource, ADMIN_SCOPE)] : [];
+  await syncStaticClients([...configuration.clients, ...serverClients], { provider, clients, models: store.models, hasher, logger, now });
   await seedUsers(configuration.users, userDirectory, dependencies.env ?? process.env, logger);
   warnWhenAdminApiUnreachable(configuration, logger);
 
@@ -188,8 +191,10 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     auditEvents: store.audit,
     authenticate: adminAuthentication({
       adminTokens: configuration.adminTokens, verifier, findClient: (clientId) => clients.find(clientId), adminResource: adminResource.resource, audit,
+      consoleSignIns: consoleEnabled ? { clientId: CONSOLE_CLIENT_ID, roleOf: consoleRoles(configuration.console, (id) => userDirectory.find(id)) } : undefined,
     }),
     users: userDirectory,
+    metrics: () => metricsSnapshot(metrics.registry),
   });
 
   const { signIn } = configuration;
@@ -208,6 +213,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   });
   const routers = [discoveryRouter, registrationRouter, adminRouter, interactionRouter];
   if (configuration.metrics.enabled) routers.push(metricsRoutes(metrics, configuration.metrics.token));
+  if (consoleEnabled) routers.push(consoleRoutes());
   if (configuration.konnect) {
     routers.push(konnectRoutes({
       config: configuration.konnect,

@@ -5,7 +5,8 @@ import { setActor } from '../http/actor.js';
 import { ApiError } from '../http/api-error.js';
 import { bearerToken } from '../http/json-body.js';
 import type { AccessTokenVerifier } from '../provider/index.js';
-import type { ClientRecord } from '../storage/index.js';
+import type { ConsoleRole } from '../console/roles.js';
+import type { ClientRecord, UserRecord } from '../storage/index.js';
 import { createTokenMatcher } from '../secrets/index.js';
 import { ADMIN_SCOPE } from './admin-resource.js';
 
@@ -17,22 +18,58 @@ export interface AdminAuthenticationDependencies {
   /** The admin API's resource identifier: the audience its access tokens carry. */
   adminResource: string;
   audit: AuditTrail;
+  /** Sign-ins to the admin console: its client, and the role a user holds now (none: not an administrator). */
+  consoleSignIns?: {
+    clientId: string;
+    roleOf: (userId: string) => Promise<{ role: ConsoleRole; user: UserRecord } | undefined>;
+  } | undefined;
 }
+
+/** Who called the admin API, for GET /admin/me and the read-only rule. */
+export interface AdminCaller {
+  role: ConsoleRole;
+  user?: UserRecord;
+}
+
+/** Methods that change nothing: all a read-only administrator may use. */
+const READING_METHODS = new Set(['GET', 'HEAD']);
+
+export const callerOf = (ctx: Context): AdminCaller => (ctx.state.adminCaller as AdminCaller | undefined) ?? { role: 'full' };
 
 const unauthorized = (description: string) =>
   new ApiError('invalid_token', description, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 
 /**
- * Admits an ADMIN_TOKEN (any of the configured ones, compared in constant time) or an access token
- * of this server for the admin resource; sets ctx.state.actor. 401 without valid credentials, 403
- * for a valid token lacking the admin scope; every refusal is audited.
+ * Admits an ADMIN_TOKEN (any of the configured ones, compared in constant time), a client
+ * credentials access token of this server for the admin resource, or the access token of an
+ * administrator signed in to the console; sets ctx.state.actor. 401 without valid credentials,
+ * 403 for a valid token lacking the admin scope, for a console user who is no administrator (now),
+ * and for a change by a read-only administrator; every refusal is audited.
  */
-export function adminAuthentication({ adminTokens, verifier, findClient, adminResource, audit }: AdminAuthenticationDependencies) {
+export function adminAuthentication({ adminTokens, verifier, findClient, adminResource, audit, consoleSignIns }: AdminAuthenticationDependencies) {
   const matchAdminToken = createTokenMatcher(adminTokens);
 
-  const refuse = async (ctx: Context, error: ApiError, detail: string): Promise<never> => {
-    await audit.record({ actor: 'anonymous', action: 'admin.authenticate', outcome: 'failure', requestId: ctx.state.requestId, detail });
+  const refuse = async (ctx: Context, error: ApiError, detail: string, actor = 'anonymous'): Promise<never> => {
+    await audit.record({ actor, action: 'admin.authenticate', outcome: 'failure', requestId: ctx.state.requestId, detail });
     throw error;
+  };
+  const forbidden = (description: string) => new ApiError('access_denied', description, 403);
+  const lacksAdminScope = (claims: Record<string, unknown>) => !String(claims.scope ?? '').split(' ').includes(ADMIN_SCOPE);
+  const insufficientScope = () =>
+    new ApiError('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"` });
+
+  /** A person signed in to the console: an administrator only while in an administrators' group. */
+  const admitConsoleUser = async (ctx: Context, userId: string, scoped: boolean): Promise<boolean> => {
+    const actor = `user:${userId}`;
+    if (!scoped) return refuse(ctx, insufficientScope(), `console token without ${ADMIN_SCOPE}`, actor);
+    const held = await consoleSignIns!.roleOf(userId);
+    if (!held) return refuse(ctx, forbidden('the signed-in user is not an administrator'), 'console user in no administrators\' group', actor);
+    if (held.role === 'read-only' && !READING_METHODS.has(ctx.method)) {
+      return refuse(ctx, forbidden('read-only administrators cannot change anything'), `read-only administrator tried ${ctx.method} ${ctx.path}`, actor);
+    }
+    setActor(ctx, actor);
+    ctx.state.adminCaller = { role: held.role, user: held.user } satisfies AdminCaller;
+    return true;
   };
 
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -49,21 +86,20 @@ export function adminAuthentication({ adminTokens, verifier, findClient, adminRe
     if (!claims) return refuse(ctx, unauthorized('the token is not valid for the admin API'), 'invalid token');
     // A sender-constrained token (DPoP, mTLS) is no bearer token: without its proof it is refused.
     if (claims.cnf !== undefined) return refuse(ctx, unauthorized('sender-constrained tokens are not accepted as bearer tokens'), 'sender-constrained token');
-    // Only a client acting for itself (client credentials); a token a person signed in for is not an admin credential.
+    // A token a person signed in for is an admin credential only through the console (and the
+    // resource indicators issue the admin resource to no other sign-in); otherwise, a client acting for itself.
     if (claims.sub !== undefined && claims.sub !== claims.client_id) {
+      if (consoleSignIns !== undefined && claims.client_id === consoleSignIns.clientId) {
+        await admitConsoleUser(ctx, String(claims.sub), !lacksAdminScope(claims));
+        return next();
+      }
       return refuse(ctx, unauthorized('the admin API accepts client credentials tokens, not tokens issued to a person'), `token of client ${String(claims.client_id)} issued to a person`);
     }
     const client = await findClient(String(claims.client_id));
     if (!client || !stillHoldsAdminAccess(client, adminResource)) {
       return refuse(ctx, unauthorized('the token\'s client no longer holds admin access'), `token of client ${String(claims.client_id)} whose admin access was withdrawn`);
     }
-    if (!String(claims.scope ?? '').split(' ').includes(ADMIN_SCOPE)) {
-      return refuse(
-        ctx,
-        new ApiError('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"` }),
-        `token of client ${String(claims.client_id)} without ${ADMIN_SCOPE}`,
-      );
-    }
+    if (lacksAdminScope(claims)) return refuse(ctx, insufficientScope(), `token of client ${String(claims.client_id)} without ${ADMIN_SCOPE}`);
     setActor(ctx, `client:${String(claims.client_id)}`);
     return next();
   };

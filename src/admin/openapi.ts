@@ -1,5 +1,5 @@
 import {
-  AUDIT_EVENT_LIST_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_SCHEMA,
+  AUDIT_EVENT_LIST_SCHEMA, CALLER_SCHEMA, CLIENT_LIST_SCHEMA, CLIENT_PATCH_SCHEMA, CLIENT_SCHEMA,
   CLIENT_WITH_CREDENTIALS_SCHEMA, ERROR_SCHEMA, INITIAL_ACCESS_TOKEN_CREATED_SCHEMA, INITIAL_ACCESS_TOKEN_LIST_SCHEMA,
   REGISTRATION_ACCESS_TOKEN_RESPONSE_SCHEMA, SECRET_ROTATION_REQUEST_SCHEMA,
   SECRET_ROTATION_RESPONSE_SCHEMA, UPDATED_CLIENT_SCHEMA, SIGNING_KEY_LIST_SCHEMA, KEY_ROTATION_RESPONSE_SCHEMA, type RequestSchemas,
@@ -9,13 +9,17 @@ import {
   PASSWORD_REQUEST_SCHEMA, USER_CREATE_REQUEST_SCHEMA, USER_GRANT_LIST_SCHEMA, USER_LIST_SCHEMA, USER_PATCH_SCHEMA, USER_REPLACE_REQUEST_SCHEMA,
   USER_SCHEMA, USER_SESSION_LIST_SCHEMA,
 } from '../users/index.js';
+import { METRICS_SNAPSHOT_SCHEMA } from '../metrics/index.js';
 import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
 
-const UNAUTHORIZED = { 401: error('Missing or invalid credentials.'), 403: error(`A token without the ${ADMIN_SCOPE} scope.`) };
+const UNAUTHORIZED = {
+  401: error('Missing or invalid credentials.'),
+  403: error(`A token without the ${ADMIN_SCOPE} scope; a console user who is not (or no longer) an administrator; a change by a read-only administrator.`),
+};
 const NOT_FOUND = { 404: error('No such client.') };
 const CONFIGURED = { 409: error('Declared in the configuration file (change it there), or changed by another request meanwhile (read it again and retry).') };
 const INVALID = { 400: error('Invalid input (the body, a query parameter, or the spelling of the path); the same error codes as the registration endpoint (RFC 7591).') };
@@ -39,7 +43,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
     info: {
       title: 'Admin API',
       version: '1.0.0',
-      description: 'Manage clients on behalf of others: create, read, update, delete, list, rotate secrets; initial access tokens; users, their passwords, sessions and grants; signing keys; the audit trail.',
+      description: 'Manage clients on behalf of others: create, read, update, delete, list, rotate secrets; initial access tokens; users, their passwords, sessions and grants; signing keys; the audit trail; the caller and this instance\'s metrics.',
     },
     servers: [{ url: `${issuer}${ADMIN_PATH}` }],
     security: [{ bearer: [] }],
@@ -48,7 +52,7 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: `An ADMIN_TOKEN, or an access token of this server for the resource ${issuer}${ADMIN_PATH} with the scope ${ADMIN_SCOPE}.`,
+          description: `An ADMIN_TOKEN, or an access token of this server for the resource ${issuer}${ADMIN_PATH} with the scope ${ADMIN_SCOPE}: a client's own (client credentials), or an administrator's from the admin console's sign-in.`,
         },
       },
       schemas: {
@@ -77,6 +81,8 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
         PasswordRequest: PASSWORD_REQUEST_SCHEMA,
         UserSessionList: USER_SESSION_LIST_SCHEMA,
         UserGrantList: USER_GRANT_LIST_SCHEMA,
+        Caller: CALLER_SCHEMA,
+        MetricsSnapshot: METRICS_SNAPSHOT_SCHEMA,
       },
     },
     paths: {
@@ -210,6 +216,15 @@ export function buildOpenApiDocument(issuer: string, requests: RequestSchemas): 
         delete: {
           summary: 'Revoke a grant with every code and token issued under it (the client must ask for consent again)',
           responses: { 204: { description: 'Revoked.' }, ...UNAUTHORIZED, ...NO_USER, ...UNAVAILABLE },
+        },
+      },
+      '/me': {
+        get: { summary: 'Who the caller is, and whether it may change anything', responses: { 200: json(ref('Caller'), 'The caller.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE } },
+      },
+      '/metrics': {
+        get: {
+          summary: 'This instance\'s metrics as JSON (what /metrics says, without histogram buckets), for the console\'s dashboard',
+          responses: { 200: json(ref('MetricsSnapshot'), 'Every metric family with its samples.'), ...INVALID, ...UNAUTHORIZED, ...UNAVAILABLE },
         },
       },
       '/audit': {

@@ -13,7 +13,9 @@ import {
   type RegistrationAccessTokens, type RegistrationPolicy, registrationClientUri,
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
+import type { MetricFamily } from '../metrics/index.js';
 import { ADMIN_PATH } from './admin-resource.js';
+import { callerOf } from './authentication.js';
 import { decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
 import { applyMergePatch } from './merge-patch.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -39,6 +41,8 @@ export interface AdminRouteDependencies {
   auditEvents: AuditStore;
   authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
   users: UserDirectory;
+  /** This instance's metrics, for GET /admin/metrics. */
+  metrics: () => Promise<MetricFamily[]>;
 }
 
 const epochSeconds = (date: Date | undefined): number | null => (date === undefined ? null : Math.floor(date.getTime() / 1000));
@@ -278,6 +282,19 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
       await record(ctx, 'keys.rotate', undefined, `${algorithm} ${rotation.next.kid}`);
     }
     ctx.body = { rotations };
+  });
+
+  admin.get(`${ADMIN_PATH}/me`, (ctx) => {
+    const { role, user } = callerOf(ctx);
+    ctx.body = {
+      actor: actorOf(ctx),
+      role,
+      ...(user ? { user: { id: user.id, username: user.username, ...(user.name === undefined ? {} : { name: user.name }), groups: user.groups } } : {}),
+    };
+  });
+
+  admin.get(`${ADMIN_PATH}/metrics`, async (ctx) => {
+    ctx.body = { metrics: await dependencies.metrics() };
   });
 
   admin.get(`${ADMIN_PATH}/audit`, async (ctx) => {

@@ -192,6 +192,24 @@ export const KEY_ROTATION_RESPONSE_SCHEMA = {
   additionalProperties: false,
 } as const;
 
+/** GET /admin/me: who the caller is and what it may do. */
+export const CALLER_SCHEMA = {
+  type: 'object',
+  required: ['actor', 'role'],
+  properties: {
+    actor: { type: 'string', description: 'As the audit trail names the caller: admin-token#<n>, client:<client_id> or user:<id>.' },
+    role: { enum: ['full', 'read-only'], description: 'read-only: GET only (a console user in a read-only group).' },
+    user: {
+      type: 'object',
+      description: 'The administrator signed in to the console.',
+      required: ['id', 'username', 'groups'],
+      properties: { id: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 /** What the admin API's requests may hold in this deployment: its policies, algorithms, scopes and resources. */
 export interface RequestSchemaOptions {
   policies: readonly string[];

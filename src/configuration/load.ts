@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
+import { CONSOLE_CLIENT_ID } from '../console/client.js';
 import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
 import { caseInsensitiveKey } from '../storage/port.js';
 import { isPasswordHash } from '../users/passwords.js';
@@ -117,7 +118,7 @@ function checkKonnect(configuration: Configuration): void {
   for (const [audience, resource] of Object.entries(configuration.konnect.audiences)) {
     if (!resources.has(resource)) throw new ConfigurationError(`konnect.audiences.${audience}`, `"${resource}" is not a configured resource server`);
   }
-  if (['/admin', '/reg', '/token', '/jwks', '/.well-known'].some((taken) => configuration.konnect!.prefix === taken || configuration.konnect!.prefix.startsWith(`${taken}/`))) {
+  if (['/admin', '/reg', '/token', '/jwks', '/.well-known', '/console', '/interaction', '/assets'].some((taken) => configuration.konnect!.prefix === taken || configuration.konnect!.prefix.startsWith(`${taken}/`))) {
     throw new ConfigurationError('konnect.prefix', `"${configuration.konnect.prefix}" collides with another endpoint`);
   }
 }
@@ -269,6 +270,9 @@ function checkClaims(configuration: Configuration): void {
 function checkClients(configuration: Configuration): void {
   const ids = new Set<string>();
   configuration.clients.forEach((client, index) => {
+    if (client.client_id === CONSOLE_CLIENT_ID) {
+      throw new ConfigurationError(`clients[${index}].client_id`, `"${CONSOLE_CLIENT_ID}" is the admin console's own client, which the server creates itself`);
+    }
     if (ids.has(client.client_id)) {
       throw new ConfigurationError(`clients[${index}].client_id`, `duplicate client_id "${client.client_id}"`);
     }

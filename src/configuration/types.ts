@@ -143,6 +143,12 @@ export interface ClientIdMetadataDocumentsConfig {
   maxCacheSeconds: number;
 }
 
+export interface ConsoleConfig {
+  enabled: boolean;
+  adminGroups: string[];
+  readOnlyGroups: string[];
+}
+
 export interface Configuration {
   port: number;
   host?: string;
@@ -168,4 +174,5 @@ export interface Configuration {
   signIn: SignInConfig;
   branding: BrandingConfig;
   clientIdMetadataDocuments: ClientIdMetadataDocumentsConfig;
+  console: ConsoleConfig;
 }

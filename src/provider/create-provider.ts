@@ -1,6 +1,7 @@
 import Provider, { type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { personClaimNames, type ClaimMapper } from '../claims/index.js';
+import { CONSOLE_CLIENT_ID } from '../console/client.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
@@ -94,10 +95,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
-      resourceIndicators: createResourceIndicators(
-        resourceServers,
-        new Set(resourceServers.filter((server) => !configuration.resourceServers.includes(server)).map((server) => server.resource)),
-      ),
+      resourceIndicators: createResourceIndicators(resourceServers, availableToSignIn(configuration, resourceServers)),
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
     renderError: createErrorRenderer(pages),
@@ -153,3 +151,13 @@ function accessTokenLifetimes(resourceServers: readonly ResourceServerConfig[]) 
 }
 
 export type { KoaContextWithOIDC };
+
+/**
+ * The configured resource servers serve sign-ins; the server's own (the admin API) serves a
+ * sign-in only to the admin console, whose tokens the admin API weighs against the user's groups.
+ */
+function availableToSignIn(configuration: Configuration, resourceServers: readonly ResourceServerConfig[]) {
+  const ownResources = new Set(resourceServers.filter((server) => !configuration.resourceServers.includes(server)).map((server) => server.resource));
+  return (resource: string, clientId: string | undefined) =>
+    !ownResources.has(resource) || (configuration.console.enabled && clientId === CONSOLE_CLIENT_ID);
+}

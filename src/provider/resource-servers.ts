@@ -30,7 +30,11 @@ export function isEntitled(client: ResourceLimits | undefined, server: ResourceS
  * request gets exactly the scopes it asks for, each of which both the client registered and the
  * resource server offers; anything else is invalid_scope, never silently narrowed.
  */
-export function createResourceIndicators(resourceServers: readonly ResourceServerConfig[], machineOnly: ReadonlySet<string> = new Set()) {
+export function createResourceIndicators(
+  resourceServers: readonly ResourceServerConfig[],
+  /** Whether a sign-in by this client may get tokens for this resource (the admin API's: the console's only). */
+  availableToSignIn: (resource: string, clientId: string | undefined) => boolean = () => true,
+) {
   const byResource = new Map(resourceServers.map((server) => [server.resource, server]));
   const defaultServer = resourceServers.find((server) => server.default) ?? resourceServers[0]!;
 
@@ -58,8 +62,8 @@ export function createResourceIndicators(resourceServers: readonly ResourceServe
         throw new errors.InvalidTarget(`the client is not entitled to tokens for resource "${resource}"`);
       }
       if (AUTHORIZATION_ROUTES.has(ctx.oidc.route)) {
-        // The admin API's resource is for clients acting for themselves, never for a person's sign-in.
-        if (machineOnly.has(server.resource)) throw new errors.InvalidTarget(`resource "${resource}" is not available to a sign-in`);
+        // The admin API's resource is for clients acting for themselves, and for the admin console's sign-ins only.
+        if (!availableToSignIn(server.resource, client?.clientId)) throw new errors.InvalidTarget(`resource "${resource}" is not available to a sign-in`);
         assertScopesGrantable(onlyOfferedScopes(ctx.oidc.params?.scope, resourceServers), server, client);
       }
       if (ctx.oidc.route === 'token') assertScopesGrantable(ctx.oidc.params?.scope, server, client);

@@ -1,0 +1,3 @@
+export { CONSOLE_CLIENT_ID, CONSOLE_PATH, consoleClient } from './client.js';
+export { consoleRoles, type ConsoleRole } from './roles.js';
+export { consoleRoutes } from './routes.js';
