@@ -99,6 +99,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
     renderError: createErrorRenderer(pages),
+    clientBasedCORS: browserOriginAllowed,
     ...(documents.fetch ? { fetch: documents.fetch } : {}),
     discovery: configuration.registration.mode === 'admin_only' ? {} : { registration_endpoint: `${configuration.issuer}/reg` },
   } as unknown as ProviderConfiguration;
@@ -160,4 +161,15 @@ function availableToSignIn(configuration: Configuration, resourceServers: readon
   const ownResources = new Set(resourceServers.filter((server) => !configuration.resourceServers.includes(server)).map((server) => server.resource));
   return (resource: string, clientId: string | undefined) =>
     !ownResources.has(resource) || (configuration.console.enabled && clientId === CONSOLE_CLIENT_ID);
+}
+
+/**
+ * Which cross-origin browsers may call the token, userinfo and revocation endpoints (Keycloak's
+ * "web origins: +"): the origins of a client's redirect URIs, for a public client (a browser
+ * application has no secret) and for userinfo; never the opaque origin "null".
+ */
+function browserOriginAllowed(ctx: KoaContextWithOIDC, origin: string, client: { clientAuthMethod?: string; redirectUris?: string[] }): boolean {
+  if (origin === 'null') return false;
+  if (ctx.oidc.route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
+  return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
 }

@@ -400,7 +400,7 @@ describe.each(backends)('admin API ($name)', (backend) => {
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths).sort()).toEqual([
       '/audit', '/clients', '/clients/{clientId}', '/clients/{clientId}/registration-access-token', '/clients/{clientId}/secret',
-      '/initial-access-tokens', '/initial-access-tokens/{id}', '/keys', '/keys/rotate', '/users', '/users/{userId}', '/users/{userId}/grants',
+      '/initial-access-tokens', '/initial-access-tokens/{id}', '/keys', '/keys/rotate', '/me', '/metrics', '/users', '/users/{userId}', '/users/{userId}/grants',
       '/users/{userId}/grants/{grantId}', '/users/{userId}/password', '/users/{userId}/sessions', '/users/{userId}/sessions/{sessionId}',
     ]);
     expect(body.servers[0].url).toBe(`${server.url}/admin`);

@@ -39,6 +39,7 @@ describe('configuration', () => {
       softwareStatements: { required: false, trustedIssuers: [] },
     });
     expect(configuration.mongodbUri).toBeUndefined();
+    expect(configuration.console).toEqual({ enabled: true, adminGroups: ['admins'], readOnlyGroups: [] });
     expect(configuration.resourceServers).toEqual([{
       resource: 'api://default', scopes: ['api:read', 'api:write'], default: true,
       accessTokenFormat: 'jwt', accessTokenTtl: 3600, signingAlg: 'RS256',
@@ -86,6 +87,9 @@ describe('configuration', () => {
     ['a claim overwriting a registered claim', { claims: [{ name: 'sub', value: 'app.clientId' }] }, 'claims[0].name', 'registered'],
     ['a claim for an unknown resource', { claims: [{ name: 'cid', value: 'app.clientId', resources: ['https://nope.example'] }] }, 'claims[0].resources[0]'],
     ['a static client without a secret', { clients: [{ client_id: 'c' }] }, 'clients[0].client_secret'],
+    ['a static client taking the console\'s client id', { clients: [{ client_id: 'admin-console', client_secret: 'x'.repeat(32) }] }, 'clients[0].client_id', 'admin console'],
+    ['a console group that is no string', { console: { adminGroups: [''] } }, 'console.adminGroups[0]'],
+    ['an unknown console key', { console: { adminGroup: 'admins' } }, 'console.adminGroup', 'unknown key'],
     ['an issuer with a path', { issuer: 'https://as.example/tenant' }, 'issuer'],
     ['an issuer with a trailing slash', { issuer: 'https://as.example/' }, 'issuer'],
     ['a short encryption key', { encryptionKey: 'short' }, 'encryptionKey'],

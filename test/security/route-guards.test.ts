@@ -27,6 +27,8 @@ const PROTECTED: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/admin/keys' },
   { method: 'POST', path: '/admin/keys/rotate' },
   { method: 'GET', path: '/admin/audit' },
+  { method: 'GET', path: '/admin/me' },
+  { method: 'GET', path: '/admin/metrics' },
   { method: 'GET', path: '/admin/users' },
   { method: 'POST', path: '/admin/users' },
   { method: 'GET', path: `/admin/users/${USER}` },

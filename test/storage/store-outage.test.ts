@@ -12,6 +12,7 @@ import { ADMIN_TOKEN, adminConfig } from '../support/admin.js';
 import { mongoBackend, sqliteBackend } from '../support/backends.js';
 import { MongoFaultProxy } from '../support/mongo-fault-proxy.js';
 import { basicAuth, startTestServer, type TestServer } from '../support/test-server.js';
+import { CONSOLE_CLIENT_ID } from '../../src/console/index.js';
 
 const IAT = 'admin-test-initial-access-token-0123456789';
 const GATEWAY = { id: 'gateway', secret: 'gateway-secret-0123456789abcdef' };
@@ -109,7 +110,7 @@ describe('MongoDB that stops answering, or is gone', () => {
     proxy.clearRules();
 
     const clients = (await admin(server.url).get('/clients').expect(200)).body.clients as { client_id: string }[];
-    expect(clients.map((client) => client.client_id)).toEqual(['gateway']);
+    expect(clients.map((client) => client.client_id)).toEqual(['gateway', CONSOLE_CLIENT_ID]);
     await admin(server.url).get('/clients/audited-or-nothing').expect(404);
     const raw = await MongoClient.connect(`${process.env.MONGODB_URI!.replace(/\/?$/, '/')}${database}`);
     try {
@@ -198,7 +199,7 @@ describe('the embedded store when it cannot write', () => {
       const viaAdmin = await admin(server.url).post('/clients', { ...CC, client_id: 'never-half-made' });
       expect(viaAdmin.status).toBeGreaterThanOrEqual(500);
       const clients = (await admin(server.url).get('/clients').expect(200)).body.clients as { client_id: string }[];
-      expect(clients.map((client) => client.client_id)).toEqual(['gateway']);
+      expect(clients.map((client) => client.client_id)).toEqual(['gateway', CONSOLE_CLIENT_ID]);
       const tokens = (await admin(server.url).get('/initial-access-tokens').expect(200)).body.initial_access_tokens as { id: string; uses: number }[];
       expect(tokens.find((token) => token.id === 'test-iat')?.uses).toBe(0);
     } finally {

@@ -1,0 +1,237 @@
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+
+import { ADMIN_TOKEN, adminClient, adminConfig, OpenApiConformance } from '../support/admin.js';
+import { backends } from '../support/backends.js';
+import { launchBrowser, newPage, screenshot } from '../support/browser.js';
+import { signIn } from '../support/people.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const PASSWORD = 'console test passphrase, not common';
+
+/**
+ * The admin console in Chromium, against the real server on each store: administrators sign in
+ * through the server's own sign-in page and the console acts only through the admin API, with
+ * what the user's groups allow at the time of each call.
+ */
+describe.each(backends)('the admin console ($name)', (backend) => {
+  let server: TestServer;
+  let browser: Browser;
+  let conformance: OpenApiConformance;
+  const ids: Record<string, string> = {};
+
+  const adminPost = (path: string, body: object) => request(server.url).post(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send(body);
+  const adminPatch = (path: string, body: object) => request(server.url).patch(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send(body);
+  const clientCredentials = (clientId: string, secret: string) =>
+    request(server.url).post('/token').auth(clientId, secret).type('form').send({ grant_type: 'client_credentials', scope: 'orders:read' });
+
+  beforeAll(async () => {
+    server = await startTestServer(backend, {
+      config: adminConfig({
+        signIn: { passwordHashCost: 10 },
+        console: { adminGroups: ['admins'], readOnlyGroups: ['auditors'] },
+      }),
+    });
+    conformance = await OpenApiConformance.load(server.url);
+    for (const [username, groups] of [['root', ['admins', 'staff']], ['reader', ['auditors']], ['bob', ['staff']]] as const) {
+      const created = await adminPost('/users', { username, password: PASSWORD, name: `${username[0]!.toUpperCase()}${username.slice(1)} Example`, groups }).expect(201);
+      ids[username] = created.body.id;
+    }
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.destroy();
+  });
+
+  /** Opens the console, signs in on the server's sign-in page, and waits for the console to show its first page. */
+  async function signInToConsole(username: string, viewport?: { width: number; height: number }): Promise<Page> {
+    const page = await newPage(browser, viewport);
+    await page.goto(`${server.url}/console/`);
+    await page.waitForURL(`${server.url}/interaction/**`);
+    expect(await page.title()).toMatch(/^Sign in/);
+    await signIn(page, username, PASSWORD);
+    await page.waitForURL(`${server.url}/console/#/**`);
+    await page.locator('main h1').waitFor();
+    return page;
+  }
+
+  const accessTokenOf = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('console.session') ?? '{}') as { accessToken?: string }).accessToken ?? '');
+
+  test('an administrator signs in, creates a client, rotates its secret and finds both in the audit trail', async () => {
+    const page = await signInToConsole('root');
+    expect(await page.locator('main h1').textContent()).toBe('Dashboard');
+    expect(await page.locator('#who').textContent()).toContain('Root Example');
+    expect(await page.locator('#who').textContent()).toContain('administrator');
+    // The sign-in itself was counted, and the dashboard reads it from the admin API.
+    const signIns = page.locator('article', { has: page.getByRole('heading', { name: 'Sign-ins' }) });
+    expect(Number(await signIns.locator('.figure').textContent())).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'console-dashboard-desktop.png');
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Clients' }).click();
+    await page.getByRole('link', { name: 'Create client' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Orders reporting job');
+    await page.getByLabel('Scope').fill('orders:read');
+    await page.getByRole('button', { name: 'Create client' }).click();
+    const secretBox = page.getByRole('region', { name: 'Client secret' });
+    const firstSecret = await secretBox.getByRole('textbox').inputValue();
+    const clientId = (await page.locator('main p code').first().textContent())!;
+    expect(firstSecret.length).toBeGreaterThanOrEqual(32);
+    expect(await page.getByRole('status').textContent()).toContain('Orders reporting job created');
+    // The secret the console showed is the client's real one.
+    await clientCredentials(clientId, firstSecret).expect(200);
+
+    await page.getByRole('link', { name: 'Orders reporting job' }).click();
+    await page.getByRole('heading', { name: 'Orders reporting job' }).waitFor();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotatedBox = page.getByRole('region', { name: 'New client secret' });
+    const secondSecret = await rotatedBox.getByRole('textbox').inputValue();
+    expect(secondSecret).not.toBe(firstSecret);
+    await screenshot(page, 'console-client-desktop.png');
+    await clientCredentials(clientId, firstSecret).expect(401);
+    await clientCredentials(clientId, secondSecret).expect(200);
+
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByLabel('Client id').fill(clientId);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(`**/console/#/audit?client_id=${clientId}`);
+    const rows = page.locator('main tbody tr');
+    await rows.first().waitFor();
+    const audit = await rows.allTextContents();
+    expect(audit.some((row) => row.includes('client.secret.rotate') && row.includes(`user:${ids.root}`))).toBe(true);
+    expect(audit.some((row) => row.includes('client.create') && row.includes(`user:${ids.root}`))).toBe(true);
+    await screenshot(page, 'console-audit-desktop.png');
+
+    // The admin API recorded the same: the person who acted, not the console's client.
+    const events = (await request(server.url).get(`/admin/audit?client_id=${clientId}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body.events as { action: string; actor: string }[];
+    expect(events.map((event) => [event.action, event.actor])).toEqual(expect.arrayContaining([
+      ['client.secret.rotate', `user:${ids.root}`], ['client.create', `user:${ids.root}`],
+    ]));
+
+    // Deleting asks for confirmation first, then the client is gone.
+    await page.goto(`${server.url}/console/#/clients/${clientId}`);
+    await page.getByRole('button', { name: 'Delete client' }).click();
+    expect(await page.getByText('Its tokens, grants and registration stop working.').count()).toBe(1);
+    await request(server.url).get(`/admin/clients/${clientId}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    await page.getByRole('button', { name: 'Yes, delete client' }).click();
+    await page.waitForURL('**/console/#/clients');
+    await request(server.url).get(`/admin/clients/${clientId}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(404);
+    await page.context().close();
+  });
+
+  test('the console page is locked down: no inline script, no framing, no referrer, and its token is for the admin API only', async () => {
+    const response = await request(server.url).get('/console/').expect(200);
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("require-trusted-types-for 'script'");
+    expect(csp).not.toContain('unsafe');
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    await request(server.url).get('/console').expect(302).expect('Location', '/console/');
+    await request(server.url).get('/console/app/main.js').expect(200).expect('Content-Type', /javascript/);
+    await request(server.url).get('/console/app/../../config/schema.json').expect((answer) => expect(answer.status).toBeGreaterThanOrEqual(400));
+    await request(server.url).post('/console/').expect(405);
+
+    const page = await signInToConsole('root');
+    const token = await accessTokenOf(page);
+    // An RFC 9068 access token for the admin API, issued to the console for the person.
+    const [, payload] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toEqual(expect.objectContaining({ aud: `${server.url}/admin`, client_id: 'admin-console', sub: ids.root, scope: expect.stringContaining('admin.clients') }));
+    // It is no token for the other resource servers.
+    await request(server.url).post('/token/introspection').auth('gateway', 'gateway-secret-0123456789abcdef').type('form').send({ token })
+      .expect(200).expect((answer) => expect(answer.body.aud).toBe(`${server.url}/admin`));
+    const me = await adminClient(server.url, conformance, token).get('/me');
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ actor: `user:${ids.root}`, role: 'full', user: { id: ids.root, username: 'root', name: 'Root Example', groups: ['admins', 'staff'] } });
+    await page.context().close();
+  });
+
+  test('a read-only administrator sees everything and the admin API refuses every change', async () => {
+    const page = await signInToConsole('reader', { width: 390, height: 844 });
+    expect(await page.getByText('Read-only access').count()).toBe(1);
+    expect(await page.locator('#who').textContent()).toContain('read-only');
+    await screenshot(page, 'console-dashboard-phone.png');
+
+    await page.goto(`${server.url}/console/#/clients`);
+    await page.getByRole('link', { name: 'gateway' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Create client' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'gateway' }).click();
+    await page.getByRole('heading', { name: 'gateway' }).waitFor();
+    for (const name of ['Rotate secret', 'Delete client', 'Edit']) expect(await page.getByRole('button', { name }).or(page.getByRole('link', { name })).count()).toBe(0);
+    await page.goto(`${server.url}/console/#/users`);
+    await page.getByRole('link', { name: 'root' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Create user' }).count()).toBe(0);
+    await page.goto(`${server.url}/console/#/keys`);
+    await page.locator('main table').waitFor();
+    expect(await page.getByRole('button', { name: 'Rotate signing keys' }).count()).toBe(0);
+
+    // Hiding buttons is no protection: the API itself refuses the reader's token for every change.
+    const api = adminClient(server.url, conformance, await accessTokenOf(page));
+    expect((await api.get('/clients')).status).toBe(200);
+    expect((await api.get('/audit')).status).toBe(200);
+    expect((await api.get('/me')).body).toEqual(expect.objectContaining({ role: 'read-only', actor: `user:${ids.reader}` }));
+    const changes = [
+      await api.post('/clients', { client_name: 'not allowed', grant_types: ['client_credentials'] }),
+      await api.post('/clients/gateway/secret'),
+      await api.delete('/clients/gateway'),
+      await api.patch(`/users/${ids.reader}`, { groups: ['admins'] }),
+      await api.post('/keys/rotate', {}),
+      await api.post('/initial-access-tokens', {}),
+    ];
+    for (const refused of changes) {
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ error: 'access_denied', error_description: 'read-only administrators cannot change anything' });
+    }
+    expect((await request(server.url).get(`/admin/users/${ids.reader}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`)).body.groups).toEqual(['auditors']);
+    const refusals = (await request(server.url).get('/admin/audit?action=admin.authenticate').set('Authorization', `Bearer ${ADMIN_TOKEN}`)).body.events as { actor: string; outcome: string }[];
+    expect(refusals.filter((event) => event.actor === `user:${ids.reader}` && event.outcome === 'failure').length).toBeGreaterThanOrEqual(changes.length);
+    await page.context().close();
+  });
+
+  test('a user in no administrators\' group is told so; group changes take effect on the next call, not at token expiry', async () => {
+    const page = await signInToConsole('bob');
+    expect(await page.locator('main h1').textContent()).toBe('Not an administrator');
+    const api = adminClient(server.url, conformance, await accessTokenOf(page));
+    const refused = await api.get('/clients');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('access_denied');
+
+    await adminPatch(`/users/${ids.bob}`, { groups: ['staff', 'admins'] }).expect(200);
+    expect((await api.get('/me')).body.role).toBe('full');
+    await adminPatch(`/users/${ids.bob}`, { disabled: true }).expect(200);
+    expect((await api.get('/me')).status).toBe(403);
+    await adminPatch(`/users/${ids.bob}`, { disabled: false, groups: ['staff'] }).expect(200);
+    expect((await api.get('/me')).status).toBe(403);
+    await page.context().close();
+  });
+
+  test('signing out ends the session at the server and leaves the console signed out', async () => {
+    const page = await signInToConsole('root');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/session/end**`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/console/**`);
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('console.session'))).toBeNull();
+    // Signing in again needs the password: the server's session is gone.
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/interaction/**`);
+    expect(await page.title()).toMatch(/^Sign in/);
+    await page.context().close();
+  });
+});
+
+describe('the admin console, switched off', () => {
+  test('serves nothing and has no client', async () => {
+    const [sqlite] = backends;
+    const server = await startTestServer(sqlite!, { config: adminConfig({ console: { enabled: false } }) });
+    try {
+      await request(server.url).get('/console/').expect(404);
+      await request(server.url).get('/admin/clients/admin-console').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(404);
+    } finally {
+      await server.destroy();
+    }
+  });
+});
