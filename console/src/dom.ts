@@ -50,7 +50,8 @@ export function table(headings: string[], rows: (Child | Child[])[][], caption: 
 
 /** Label/value pairs. */
 export function details(entries: [string, Child | Child[]][]): HTMLElement {
-  return h('dl', { class: 'details' }, entries.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value ?? '—')]));
+  const shown = (value: Child | Child[]) => (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0) ? '—' : value);
+  return h('dl', { class: 'details' }, entries.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, shown(value))]));
 }
 
 export const inputValue = (form: HTMLElement, id: string): string => (form.querySelector<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(`#${id}`)?.value ?? '').trim();

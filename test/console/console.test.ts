@@ -58,7 +58,7 @@ describe.each(backends)('the admin console ($name)', (backend) => {
 
   const accessTokenOf = (page: Page) => page.evaluate(() => (JSON.parse(sessionStorage.getItem('console.session') ?? '{}') as { accessToken?: string }).accessToken ?? '');
 
-  test('an administrator signs in, creates a client, rotates its secret and finds both in the audit trail', async () => {
+  test('an administrator signs in, creates a client, edits it, rotates its secret and finds each change in the audit trail', async () => {
     const page = await signInToConsole('root');
     expect(await page.locator('main h1').textContent()).toBe('Dashboard');
     expect(await page.locator('#who').textContent()).toContain('Root Example');
@@ -81,8 +81,15 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     // The secret the console showed is the client's real one.
     await clientCredentials(clientId, firstSecret).expect(200);
 
+    // Editing keeps what the form does not show (the JSON box holds the rest) and changes what it does.
     await page.getByRole('link', { name: 'Orders reporting job' }).click();
-    await page.getByRole('heading', { name: 'Orders reporting job' }).waitFor();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Nightly orders report');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Nightly orders report' }).waitFor();
+    const edited = (await request(server.url).get(`/admin/clients/${clientId}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body;
+    expect(edited).toEqual(expect.objectContaining({ client_name: 'Nightly orders report', scope: 'orders:read', grant_types: ['client_credentials'] }));
+
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     const rotatedBox = page.getByRole('region', { name: 'New client secret' });
     const secondSecret = await rotatedBox.getByRole('textbox').inputValue();
@@ -100,6 +107,7 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     const audit = await rows.allTextContents();
     expect(audit.some((row) => row.includes('client.secret.rotate') && row.includes(`user:${ids.root}`))).toBe(true);
     expect(audit.some((row) => row.includes('client.create') && row.includes(`user:${ids.root}`))).toBe(true);
+    expect(audit.some((row) => row.includes('client.update') && row.includes(`user:${ids.root}`))).toBe(true);
     await screenshot(page, 'console-audit-desktop.png');
 
     // The admin API recorded the same: the person who acted, not the console's client.
