@@ -45,6 +45,12 @@ function showProblem(title: string, message: string, ...actions: Node[]): void {
 
 async function start(): Promise<void> {
   const endpoints = await discover();
+  // The console's redirect URI is on the issuer's origin (http://localhost:3000 and
+  // http://127.0.0.1:3000 are two origins to the browser, with two sessionStorages): go there first.
+  if (new URL(endpoints.issuer).origin !== location.origin) {
+    location.replace(`${endpoints.issuer}/console/${location.hash}`);
+    return;
+  }
   const url = new URL(location.href);
   if (url.pathname.endsWith('/callback')) {
     try {

@@ -176,6 +176,16 @@ describe('the README', () => {
       expect(shown).toContain('Signed in as demo');
       expect(shown).toContain('"email": "demo@example.com"');
       expect(shown).toContain('"access_token"');
+
+      // The demo user is an administrator: the console, opened as the README says, signs it in
+      // (the sign-in session is still there) and lists the example's clients.
+      const consoleUrl = /open <(http:\/\/localhost:3000\/console)>/.exec(README)![1]!.replace(':3000', `:${port}`).replace('localhost', '127.0.0.1');
+      await page.goto(consoleUrl);
+      await page.waitForURL(`http://localhost:${port}/console/#/`);
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      expect(await page.locator('#who').textContent()).toContain('Demo User');
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Clients' }).click();
+      await page.getByRole('link', { name: 'Demo web app (local use only)' }).waitFor();
     } finally {
       await browser.close();
       demo.kill();
