@@ -212,7 +212,8 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     audit,
   });
   const routers = [discoveryRouter, registrationRouter, adminRouter, interactionRouter];
-  if (configuration.metrics.enabled) routers.push(metricsRoutes(metrics, configuration.metrics.token));
+  // With a port of their own (start.ts listens there), the metrics are not on the main one.
+  if (configuration.metrics.enabled && configuration.metrics.port === undefined) routers.push(metricsRoutes(metrics, configuration.metrics.token));
   if (consoleEnabled) routers.push(consoleRoutes());
   if (configuration.konnect) {
     routers.push(konnectRoutes({

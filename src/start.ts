@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { format } from 'node:util';
 
+import type Koa from 'koa';
+
 import { isClusterPrimary, reportReady, runClusterPrimary } from './cluster.js';
 import { ConfigurationError, loadConfiguration, type Configuration } from './configuration/index.js';
 import { createLogger, type Logger } from './logging/index.js';
-import { createMetrics } from './metrics/index.js';
+import { createMetrics, metricsApp } from './metrics/index.js';
 import { createAuthorizationServer } from './server.js';
 import { createRequestTracing } from './tracing/index.js';
 import { openStore } from './storage/index.js';
@@ -42,6 +44,17 @@ function listen(configuration: Configuration, handle: { current: Handler | undef
   });
 }
 
+/** The metrics' own port (metrics.port): a port in use stops start-up, naming the key. */
+function listenForMetrics(configuration: Configuration, app: Koa) {
+  const server = createServer(app.callback());
+  return new Promise<typeof server>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new ConfigurationError('metrics.port', `cannot listen on port ${configuration.metrics.port}: ${error.code === 'EADDRINUSE' ? 'already in use' : error.message}`));
+    });
+    server.listen(configuration.metrics.port, configuration.host, () => resolve(server));
+  });
+}
+
 async function start(): Promise<void> {
   const configuration = loadConfiguration({ env: process.env });
   const logger = createLogger(configuration.logLevel);
@@ -58,6 +71,9 @@ async function start(): Promise<void> {
   httpServer.keepAliveTimeout = configuration.http.keepAliveTimeoutSeconds * 1000;
 
   const metrics = createMetrics({ backend: configuration.mongodbUri ? 'mongodb' : 'sqlite', processMetrics: true });
+  const metricsServer = configuration.metrics.enabled && configuration.metrics.port !== undefined
+    ? await listenForMetrics(configuration, metricsApp(metrics, configuration.metrics.token))
+    : undefined;
   const tracing = createRequestTracing(process.env);
   const store = await openStore(configuration, (operation, seconds, failed) => metrics.storeOperation(operation, seconds, failed));
   logger.info('store opened', { backend: store.backend, expiryMode: store.expiryMode });
@@ -100,6 +116,7 @@ async function start(): Promise<void> {
     stopping = true;
     logger.info('shutting down', { signal, inFlight: inFlight.size });
     server.stop();
+    metricsServer?.close();
     for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
     const exit = async () => {
       try {

@@ -105,6 +105,9 @@ function checkSemantics(configuration: Configuration): void {
   if (configuration.cluster.workers > 1 && !configuration.mongodbUri) {
     throw new ConfigurationError('cluster.workers', 'several workers need MongoDB (mongodbUri): the embedded store serves one process');
   }
+  if (configuration.metrics.port !== undefined && configuration.metrics.port === configuration.port) {
+    throw new ConfigurationError('metrics.port', `must differ from the main port (${configuration.port})`);
+  }
   checkResourceServers(configuration);
   checkClaims(configuration);
   checkClients(configuration);

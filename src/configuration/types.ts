@@ -168,7 +168,7 @@ export interface Configuration {
   konnect?: KonnectConfig;
   http: HttpConfig;
   audit: AuditConfig;
-  metrics: { enabled: boolean; token?: string };
+  metrics: { enabled: boolean; token?: string; port?: number };
   cluster: { workers: number };
   users: UserConfig[];
   signIn: SignInConfig;

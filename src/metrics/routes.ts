@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
-import type { Context } from 'koa';
+import Koa, { type Context } from 'koa';
 
-import { ApiError } from '../http/api-error.js';
+import { ApiError, apiErrors } from '../http/api-error.js';
 import { bearerToken } from '../http/json-body.js';
 import { createRouter } from '../http/routing.js';
 import { createTokenMatcher } from '../secrets/index.js';
@@ -25,4 +25,17 @@ export function metricsRoutes(metrics: Metrics, token: string | undefined): Rout
     ctx.body = await metrics.registry.metrics();
   });
   return router;
+}
+
+/** An app serving /metrics alone (metrics.port): everything else is a JSON 404. */
+export function metricsApp(metrics: Metrics, token: string | undefined): Koa {
+  const app = new Koa();
+  const router = metricsRoutes(metrics, token);
+  app.use(apiErrors);
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.use(() => {
+    throw new ApiError('not_found', `this port serves ${METRICS_PATH} only`, 404);
+  });
+  return app;
 }

@@ -89,6 +89,7 @@ describe('configuration', () => {
     ['a static client without a secret', { clients: [{ client_id: 'c' }] }, 'clients[0].client_secret'],
     ['a static client taking the console\'s client id', { clients: [{ client_id: 'admin-console', client_secret: 'x'.repeat(32) }] }, 'clients[0].client_id', 'admin console'],
     ['a console group that is no string', { console: { adminGroups: [''] } }, 'console.adminGroups[0]'],
+    ['a metrics port equal to the main one', { port: 4000, metrics: { port: 4000 } }, 'metrics.port', 'differ'],
     ['an unknown console key', { console: { adminGroup: 'admins' } }, 'console.adminGroup', 'unknown key'],
     ['an issuer with a path', { issuer: 'https://as.example/tenant' }, 'issuer'],
     ['an issuer with a trailing slash', { issuer: 'https://as.example/' }, 'issuer'],

@@ -54,6 +54,43 @@ describe('the server process', () => {
     expect(await run.exited).toBe(0);
   });
 
+  test('metrics.port serves /metrics there, behind its token, and no longer on the main port', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ metrics: { port: metricsPort, token: 'metrics-token-0123456789' } }));
+    const run = startMain({ CONFIG_FILE: configFile, DATA_DIR: dataDir, PORT: String(port) });
+    try {
+      await waitForHealthy(`http://127.0.0.1:${port}`, run);
+      const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { Authorization: 'Bearer metrics-token-0123456789' } });
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toContain('http_request_duration_seconds_count');
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401);
+      const elsewhere = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+      expect(elsewhere.status).toBe(404);
+      expect(await elsewhere.json()).toEqual({ error: 'not_found', error_description: expect.stringContaining('/metrics') });
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { Authorization: 'Bearer metrics-token-0123456789' } })).status).toBe(404);
+    } finally {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    }
+  });
+
+  test('a metrics.port in use stops start-up naming the key', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    const metricsPort = await freePort();
+    await new Promise<void>((resolve) => taken.listen(metricsPort, resolve));
+    try {
+      const configFile = join(dataDir, 'config.json');
+      writeFileSync(configFile, JSON.stringify({ metrics: { port: metricsPort } }));
+      const run = startMain({ CONFIG_FILE: configFile, DATA_DIR: dataDir, PORT: String(await freePort()) });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain('configuration error: metrics.port');
+    } finally {
+      taken.close();
+    }
+  });
+
   test.each([
     ['an unknown key', { resourceServers: [{ resource: 'https://a.example', scopes: [], colour: 'red' }] }, 'resourceServers[0].colour'],
     ['a wrong type', { logLevel: 5 }, 'logLevel'],
