@@ -207,7 +207,7 @@ describe('the embedded store when it cannot write', () => {
     }
     const raw = new DatabaseSync(join(dataDir, 'authorization-server.sqlite'));
     try {
-      expect(raw.prepare("SELECT count(*) AS n FROM clients WHERE client_id <> 'gateway'").get()).toEqual(expect.objectContaining({ n: 0 }));
+      expect(raw.prepare(`SELECT count(*) AS n FROM clients WHERE client_id NOT IN ('gateway', '${CONSOLE_CLIENT_ID}')`).get()).toEqual(expect.objectContaining({ n: 0 }));
       expect(raw.prepare("SELECT count(*) AS n FROM oidc_models WHERE model = 'RegistrationAccessToken'").get()).toEqual(expect.objectContaining({ n: 0 }));
     } finally {
       raw.close();
