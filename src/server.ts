@@ -191,7 +191,12 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     auditEvents: store.audit,
     authenticate: adminAuthentication({
       adminTokens: configuration.adminTokens, verifier, findClient: (clientId) => clients.find(clientId), adminResource: adminResource.resource, audit,
-      consoleSignIns: consoleEnabled ? { clientId: CONSOLE_CLIENT_ID, roleOf: consoleRoles(configuration.console, (id) => userDirectory.find(id)) } : undefined,
+      consoleSignIns: consoleEnabled ? {
+        clientId: CONSOLE_CLIENT_ID,
+        roleOf: consoleRoles(configuration.console, (id) => userDirectory.find(id)),
+        // Through oidc-provider's model: the store keeps grants under a keyed hash of their id.
+        isLiveGrant: async (grantId) => (await provider.Grant.find(grantId)) !== undefined,
+      } : undefined,
     }),
     users: userDirectory,
     metrics: () => metricsSnapshot(metrics.registry),

@@ -14,6 +14,7 @@ export interface Endpoints {
   authorization_endpoint: string;
   token_endpoint: string;
   end_session_endpoint?: string;
+  revocation_endpoint?: string;
 }
 
 export interface Session {
@@ -51,7 +52,7 @@ export function currentSession(): Session | undefined {
 }
 
 /** Sends the browser to the sign-in page; it comes back to /console/callback, then to returnTo (a #/ route). */
-export async function signIn(endpoints: Endpoints, returnTo: string): Promise<never> {
+export async function signIn(endpoints: Endpoints, returnTo: string, { anotherAccount = false } = {}): Promise<never> {
   const pending: Pending = { state: randomString(), verifier: randomString(), returnTo: returnTo.startsWith('#/') ? returnTo : '#/' };
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pending.verifier))));
@@ -59,6 +60,7 @@ export async function signIn(endpoints: Endpoints, returnTo: string): Promise<ne
   url.search = new URLSearchParams({
     client_id: CLIENT_ID, response_type: 'code', scope: SCOPE, redirect_uri: consoleUrl('callback'), state: pending.state,
     code_challenge: challenge, code_challenge_method: 'S256', resource: adminApi(endpoints),
+    ...(anotherAccount ? { prompt: 'login' } : {}),
   }).toString();
   location.assign(url.href);
   return new Promise<never>(() => {});
@@ -96,9 +98,19 @@ export function forgetSession(): void {
   sessionStorage.removeItem(SESSION_KEY);
 }
 
-/** Ends the sign-in session at the server too (RP-initiated logout), coming back to /console/?state=signed-out. */
-export function signOut(endpoints: Endpoints, session: Session | undefined): void {
+/**
+ * Revokes the access token (it would otherwise work until it expires), then ends the sign-in
+ * session at the server (RP-initiated logout), coming back to /console/?state=signed-out.
+ */
+export async function signOut(endpoints: Endpoints, session: Session | undefined): Promise<void> {
   forgetSession();
+  if (session && endpoints.revocation_endpoint) {
+    await fetch(endpoints.revocation_endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: session.accessToken, token_type_hint: 'access_token', client_id: CLIENT_ID }),
+    }).catch(() => undefined);
+  }
   if (!endpoints.end_session_endpoint) {
     location.assign(consoleUrl('?state=signed-out'));
     return;

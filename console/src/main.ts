@@ -56,8 +56,8 @@ async function start(): Promise<void> {
     try {
       location.hash = await completeSignIn(endpoints);
     } catch (error) {
-      const retry = h('button', { type: 'button' }, 'Sign in again');
-      retry.addEventListener('click', () => void signIn(endpoints, '#/'));
+      const retry = h('button', { type: 'button' }, 'Sign in with another account');
+      retry.addEventListener('click', () => void signIn(endpoints, '#/', { anotherAccount: true }));
       showProblem('Sign-in failed', describeError(error), retry);
       return;
     }
@@ -79,7 +79,7 @@ async function run(endpoints: Endpoints, accessToken: string, idToken: string | 
     return signIn(endpoints, location.hash);
   });
   const signOutButton = h('button', { type: 'button', class: 'secondary' }, 'Sign out');
-  signOutButton.addEventListener('click', () => signOut(endpoints, { accessToken, idToken, expiresAt: 0 }));
+  signOutButton.addEventListener('click', () => void signOut(endpoints, { accessToken, idToken, expiresAt: 0 }));
 
   let caller: Caller;
   try {

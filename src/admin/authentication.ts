@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 
 import type { AuditTrail } from '../audit/index.js';
 import { setActor } from '../http/actor.js';
+import { GRANT_ID_CLAIM } from '../claims/index.js';
 import { ApiError } from '../http/api-error.js';
 import { bearerToken } from '../http/json-body.js';
 import type { AccessTokenVerifier } from '../provider/index.js';
@@ -22,6 +23,8 @@ export interface AdminAuthenticationDependencies {
   consoleSignIns?: {
     clientId: string;
     roleOf: (userId: string) => Promise<{ role: ConsoleRole; user: UserRecord } | undefined>;
+    /** Whether the grant a console token was issued under stands (revoked with the grant, a new password, a disabled user). */
+    isLiveGrant: (grantId: string) => Promise<boolean>;
   } | undefined;
 }
 
@@ -59,9 +62,14 @@ export function adminAuthentication({ adminTokens, verifier, findClient, adminRe
     new ApiError('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"` });
 
   /** A person signed in to the console: an administrator only while in an administrators' group. */
-  const admitConsoleUser = async (ctx: Context, userId: string, scoped: boolean): Promise<boolean> => {
+  const admitConsoleUser = async (ctx: Context, claims: Record<string, unknown>): Promise<boolean> => {
+    const userId = String(claims.sub);
     const actor = `user:${userId}`;
-    if (!scoped) return refuse(ctx, insufficientScope(), `console token without ${ADMIN_SCOPE}`, actor);
+    const grantId = claims[GRANT_ID_CLAIM];
+    if (typeof grantId !== 'string' || !(await consoleSignIns!.isLiveGrant(grantId))) {
+      return refuse(ctx, unauthorized('the sign-in this token was issued under has ended'), 'console token of a revoked grant', actor);
+    }
+    if (lacksAdminScope(claims)) return refuse(ctx, insufficientScope(), `console token without ${ADMIN_SCOPE}`, actor);
     const held = await consoleSignIns!.roleOf(userId);
     if (!held) return refuse(ctx, forbidden('the signed-in user is not an administrator'), 'console user in no administrators\' group', actor);
     if (held.role === 'read-only' && !READING_METHODS.has(ctx.method)) {
@@ -90,7 +98,7 @@ export function adminAuthentication({ adminTokens, verifier, findClient, adminRe
     // resource indicators issue the admin resource to no other sign-in); otherwise, a client acting for itself.
     if (claims.sub !== undefined && claims.sub !== claims.client_id) {
       if (consoleSignIns !== undefined && claims.client_id === consoleSignIns.clientId) {
-        await admitConsoleUser(ctx, String(claims.sub), !lacksAdminScope(claims));
+        await admitConsoleUser(ctx, claims);
         return next();
       }
       return refuse(ctx, unauthorized('the admin API accepts client credentials tokens, not tokens issued to a person'), `token of client ${String(claims.client_id)} issued to a person`);

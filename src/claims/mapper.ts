@@ -2,9 +2,16 @@ import type { ClaimConfig } from '../configuration/types.js';
 import { compileExpression, type ClaimValue, type ClientView, type CompiledExpression, type UserView } from './expression.js';
 
 /** Claims a mapped claim may never replace: they carry the token's own meaning (RFC 9068, RFC 7662). */
+/**
+ * The grant a person's access token was issued under: the token lives only as long as the grant
+ * (revoking the grant, setting a password, disabling or deleting the user end it), which a JWT
+ * cannot show by itself.
+ */
+export const GRANT_ID_CLAIM = 'grant_id';
+
 export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
   'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'active', 'token_type', 'cnf',
-  'authorization_details',
+  'authorization_details', GRANT_ID_CLAIM,
 ]);
 
 /** Where a mapped claim goes: access tokens (and so their introspection), ID tokens, userinfo. */

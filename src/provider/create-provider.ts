@@ -1,7 +1,8 @@
-import Provider, { type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { personClaimNames, type ClaimMapper } from '../claims/index.js';
 import { CONSOLE_CLIENT_ID } from '../console/client.js';
+import { consoleRoles } from '../console/roles.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
 import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
@@ -95,7 +96,9 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
-      resourceIndicators: createResourceIndicators(resourceServers, availableToSignIn(configuration, resourceServers)),
+      resourceIndicators: createResourceIndicators(
+        resourceServers, availableToSignIn(configuration, resourceServers), onlyAdministrators(configuration, resourceServers, dependencies.findUser),
+      ),
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
     renderError: createErrorRenderer(pages),
@@ -117,6 +120,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     revocations: dependencies.revocations,
     issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
     isActiveUser: async (userId) => (await dependencies.findUser(userId))?.disabled === false,
+    // Through oidc-provider's model: the store keeps grants under a keyed hash of their id.
+    isLiveGrant: async (grantId) => (await provider!.Grant.find(grantId)) !== undefined,
     onIntrospected: dependencies.onIntrospected,
   });
   provider.use(providerEdges(async (ctx) => {
@@ -158,7 +163,7 @@ export type { KoaContextWithOIDC };
  * sign-in only to the admin console, whose tokens the admin API weighs against the user's groups.
  */
 function availableToSignIn(configuration: Configuration, resourceServers: readonly ResourceServerConfig[]) {
-  const ownResources = new Set(resourceServers.filter((server) => !configuration.resourceServers.includes(server)).map((server) => server.resource));
+  const ownResources = serverOwnResources(configuration, resourceServers);
   return (resource: string, clientId: string | undefined) =>
     !ownResources.has(resource) || (configuration.console.enabled && clientId === CONSOLE_CLIENT_ID);
 }
@@ -172,4 +177,21 @@ function browserOriginAllowed(ctx: KoaContextWithOIDC, origin: string, client: {
   if (origin === 'null') return false;
   if (ctx.oidc.route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
   return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+}
+
+/**
+ * The admin API's resource goes to a person only while they hold a console role: anyone may sign
+ * in to the console, but a token for the admin API is not issued to someone it would refuse.
+ */
+function onlyAdministrators(configuration: Configuration, resourceServers: readonly ResourceServerConfig[], findUser: (id: string) => Promise<UserRecord | undefined>) {
+  const ownResources = serverOwnResources(configuration, resourceServers);
+  const roleOf = consoleRoles(configuration.console, findUser);
+  return async (resource: string, accountId: string) => {
+    if (ownResources.has(resource) && !(await roleOf(accountId))) throw new errors.AccessDenied('the signed-in user is not an administrator of this server');
+  };
+}
+
+/** The resource servers the server adds itself (the admin API), as opposed to configured ones. */
+function serverOwnResources(configuration: Configuration, resourceServers: readonly ResourceServerConfig[]): Set<string> {
+  return new Set(resourceServers.filter((server) => !configuration.resourceServers.includes(server)).map((server) => server.resource));
 }

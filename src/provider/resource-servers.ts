@@ -34,6 +34,8 @@ export function createResourceIndicators(
   resourceServers: readonly ResourceServerConfig[],
   /** Whether a sign-in by this client may get tokens for this resource (the admin API's: the console's only). */
   availableToSignIn: (resource: string, clientId: string | undefined) => boolean = () => true,
+  /** Refuses (by throwing an OIDC error) a signed-in person this resource is not for, once the sign-in knows who it is. */
+  admitPerson: (resource: string, accountId: string) => Promise<void> = async () => {},
 ) {
   const byResource = new Map(resourceServers.map((server) => [server.resource, server]));
   const defaultServer = resourceServers.find((server) => server.default) ?? resourceServers[0]!;
@@ -55,7 +57,7 @@ export function createResourceIndicators(
       return resourceServers.find((server) => isEntitled(limits, server))?.resource ?? defaultServer.resource;
     },
     useGrantedResource: () => true,
-    getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client): ResourceServer {
+    async getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: Client): Promise<ResourceServer> {
       const server = byResource.get(resource);
       if (!server) throw new errors.InvalidTarget(`unknown resource "${resource}"`);
       if (!isEntitled((client ?? undefined) as ResourceLimits | undefined, server)) {
@@ -64,6 +66,8 @@ export function createResourceIndicators(
       if (AUTHORIZATION_ROUTES.has(ctx.oidc.route)) {
         // The admin API's resource is for clients acting for themselves, and for the admin console's sign-ins only.
         if (!availableToSignIn(server.resource, client?.clientId)) throw new errors.InvalidTarget(`resource "${resource}" is not available to a sign-in`);
+        const accountId = ctx.oidc.session?.accountId;
+        if (accountId !== undefined) await admitPerson(server.resource, accountId);
         assertScopesGrantable(onlyOfferedScopes(ctx.oidc.params?.scope, resourceServers), server, client);
       }
       if (ctx.oidc.route === 'token') assertScopesGrantable(ctx.oidc.params?.scope, server, client);
@@ -78,8 +82,8 @@ export function createResourceIndicators(
   };
 }
 
-/** The authorization request, first received and then resumed after the sign-in pages. */
-const AUTHORIZATION_ROUTES = new Set(['authorization', 'resume']);
+/** The authorization request, pushed (PAR) or first received, and then resumed after the sign-in pages. */
+const AUTHORIZATION_ROUTES = new Set(['authorization', 'resume', 'pushed_authorization_request']);
 
 /** The requested scopes some resource server offers (a sign-in's request also holds OpenID Connect scopes). */
 function onlyOfferedScopes(requested: unknown, resourceServers: readonly ResourceServerConfig[]): string | undefined {

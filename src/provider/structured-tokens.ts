@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RevocationStore } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import type { IssuedUnderCurrentRegistration } from './token-liveness.js';
+import { GRANT_ID_CLAIM } from '../claims/index.js';
 
 export interface StructuredTokenDependencies {
   verifier: AccessTokenVerifier;
@@ -10,6 +11,8 @@ export interface StructuredTokenDependencies {
   issuedUnderCurrentRegistration: IssuedUnderCurrentRegistration;
   /** Whether the user a token was issued for still exists and is enabled. */
   isActiveUser: (userId: string) => Promise<boolean>;
+  /** Whether the grant a person's token was issued under still stands. */
+  isLiveGrant: (grantId: string) => Promise<boolean>;
   /** Told of every introspection answer (for metrics). */
   onIntrospected?: ((active: boolean) => void) | undefined;
 }
@@ -28,7 +31,10 @@ export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented t
  * registered again since (a reused client_id), for both formats.
  */
 export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
-  const { verifier, revocations, issuedUnderCurrentRegistration, isActiveUser } = dependencies;
+  const { verifier, revocations, issuedUnderCurrentRegistration, isActiveUser, isLiveGrant } = dependencies;
+  /** A person's token: its user is enabled and its grant stands (tokens issued before grant_id existed carry none). */
+  const personStillEntitled = async (claims: Record<string, unknown>) =>
+    (await isActiveUser(claims.sub as string)) && (typeof claims[GRANT_ID_CLAIM] !== 'string' || (await isLiveGrant(claims[GRANT_ID_CLAIM] as string)));
   /** Requests whose token oidc-provider refused as structured (its unsupported_token_type error), whatever body it rendered. */
   const refusedAsStructured = new WeakSet<object>();
 
@@ -36,7 +42,7 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
     const payload = await verifier.active(token);
     if (!payload) return INACTIVE;
     const issuedToPerson = typeof payload.sub === 'string' && payload.sub !== payload.client_id;
-    if (issuedToPerson && !(await isActiveUser(payload.sub!))) return INACTIVE;
+    if (issuedToPerson && !(await personStillEntitled(payload))) return INACTIVE;
     return { ...payload, active: true, token_type: 'Bearer' };
   }
 
@@ -92,7 +98,7 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
   async function stillValid(claims: Record<string, unknown>): Promise<boolean> {
     if (!(await issuedUnderCurrentRegistration(String(claims.client_id), typeof claims.iat === 'number' ? claims.iat : undefined))) return false;
     const issuedToPerson = typeof claims.sub === 'string' && claims.sub !== claims.client_id;
-    return !issuedToPerson || isActiveUser(claims.sub as string);
+    return !issuedToPerson || personStillEntitled(claims);
   }
 
   return { afterRoute, onEndpointError };

@@ -1,7 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 
-import type { ClaimMapper, ClientView, UserView } from '../claims/index.js';
+import { GRANT_ID_CLAIM, type ClaimMapper, type ClientView, type UserView } from '../claims/index.js';
 import type { UserRecord } from '../storage/index.js';
 
 interface IssuedToken {
@@ -9,6 +9,7 @@ interface IssuedToken {
   clientId?: string | undefined;
   /** The signed-in user of an authorization code or refresh token grant. */
   accountId?: string | undefined;
+  grantId?: string | undefined;
   scope?: string | undefined;
   resourceServer?: { identifier(): string } | undefined;
 }
@@ -41,11 +42,13 @@ export function createExtraTokenClaims(provider: () => Provider, mapper: ClaimMa
       ? current
       : ((await provider().Client.find(token.clientId ?? '')) as unknown as ProviderClient | undefined);
     if (!client) return undefined;
-    return mapper({
+    const mapped = mapper({
       client: toClientView(client),
       user: token.accountId === undefined ? undefined : toUserView(await findUser(token.accountId)),
       scopes: new Set(token.scope?.split(' ').filter(Boolean)),
       resource: token.resourceServer?.identifier(),
     });
+    if (token.accountId === undefined || token.grantId === undefined) return mapped;
+    return { ...mapped, [GRANT_ID_CLAIM]: token.grantId };
   };
 }

@@ -198,31 +198,67 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     await page.context().close();
   });
 
-  test('a user in no administrators\' group is told so; group changes take effect on the next call, not at token expiry', async () => {
-    const page = await signInToConsole('bob');
-    expect(await page.locator('main h1').textContent()).toBe('Not an administrator');
-    const api = adminClient(server.url, conformance, await accessTokenOf(page));
-    const refused = await api.get('/clients');
-    expect(refused.status).toBe(403);
-    expect(refused.body.error).toBe('access_denied');
-
-    await adminPatch(`/users/${ids.bob}`, { groups: ['staff', 'admins'] }).expect(200);
-    expect((await api.get('/me')).body.role).toBe('full');
-    await adminPatch(`/users/${ids.bob}`, { disabled: true }).expect(200);
-    expect((await api.get('/me')).status).toBe(403);
-    await adminPatch(`/users/${ids.bob}`, { disabled: false, groups: ['staff'] }).expect(200);
-    expect((await api.get('/me')).status).toBe(403);
+  test('a user in no administrators\' group gets no admin API token: the console says why', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/console/`);
+    await page.waitForURL(`${server.url}/interaction/**`);
+    await signIn(page, 'bob', PASSWORD);
+    await page.waitForURL(`${server.url}/console/callback**`);
+    await page.getByRole('heading', { name: 'Sign-in failed' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('not an administrator');
+    expect(await accessTokenOf(page)).toBe('');
+    expect(await page.getByRole('button', { name: 'Sign in with another account' }).count()).toBe(1);
     await page.context().close();
   });
 
-  test('signing out ends the session at the server and leaves the console signed out', async () => {
+  test('group changes apply at the next call; disabling the user, revoking the grant or setting a password ends the token for good', async () => {
+    const carol = (await adminPost('/users', { username: 'carol', password: PASSWORD, groups: ['admins'] }).expect(201)).body.id as string;
+    const introspect = async (token: string) => (await request(server.url).post('/token/introspection')
+      .auth('gateway', 'gateway-secret-0123456789abcdef').type('form').send({ token }).expect(200)).body.active as boolean;
+    const consoleApi = async () => {
+      const page = await signInToConsole('carol');
+      const token = await accessTokenOf(page);
+      await page.context().close();
+      return { token, api: adminClient(server.url, conformance, token) };
+    };
+
+    let { token, api } = await consoleApi();
+    await adminPatch(`/users/${carol}`, { groups: ['staff'] }).expect(200);
+    expect((await api.get('/me')).status).toBe(403);
+    await adminPatch(`/users/${carol}`, { groups: ['admins'] }).expect(200);
+    expect((await api.get('/me')).body.role).toBe('full');
+    // Disabling ends the user's grants: enabling again does not bring the old token back.
+    await adminPatch(`/users/${carol}`, { disabled: true }).expect(200);
+    expect((await api.get('/me')).status).toBe(401);
+    await adminPatch(`/users/${carol}`, { disabled: false }).expect(200);
+    expect((await api.get('/me')).status).toBe(401);
+    expect(await introspect(token)).toBe(false);
+
+    ({ token, api } = await consoleApi());
+    expect((await api.get('/me')).status).toBe(200);
+    const grants = (await request(server.url).get(`/admin/users/${carol}/grants`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body.grants as { id: string; client_id: string }[];
+    const consoleGrant = grants.find((grant) => grant.client_id === 'admin-console')!;
+    await request(server.url).delete(`/admin/users/${carol}/grants/${consoleGrant.id}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(204);
+    expect((await api.post('/users', { username: 'mallory', password: PASSWORD, groups: ['admins'] })).status).toBe(401);
+    expect(await introspect(token)).toBe(false);
+
+    ({ token, api } = await consoleApi());
+    expect(await introspect(token)).toBe(true);
+    await request(server.url).post(`/admin/users/${carol}/password`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ password: `${PASSWORD} renewed` }).expect(204);
+    expect((await api.get('/clients')).status).toBe(401);
+    expect(await introspect(token)).toBe(false);
+  });
+
+  test('signing out revokes the token, ends the session at the server and leaves the console signed out', async () => {
     const page = await signInToConsole('root');
+    const token = await accessTokenOf(page);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${server.url}/session/end**`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${server.url}/console/**`);
     await page.getByRole('heading', { name: 'Signed out' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('console.session'))).toBeNull();
+    expect((await adminClient(server.url, conformance, token).get('/me')).status).toBe(401);
     // Signing in again needs the password: the server's session is gone.
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${server.url}/interaction/**`);

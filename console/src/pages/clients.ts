@@ -135,7 +135,14 @@ export async function clientEditor(context: ConsoleContext, clientId?: string): 
   onSubmit(form, alert, async () => {
     const metadata = buildMetadata(form);
     if (existing) {
-      await context.api.send('PUT', clientPath(existing.client_id), metadata);
+      const saved = await context.api.send<Created>('PUT', clientPath(existing.client_id), metadata);
+      if (saved.client_secret) {
+        // The change needed a secret (a public client became a confidential one): shown once, here.
+        context.announce('Client saved. It has a new secret.');
+        form.replaceWith(h('div', {}, h('p', {}, 'Saved ', link(clientRoute(existing.client_id), saved.client_name ?? existing.client_id), '.'),
+          shownOnce('Client secret', saved.client_secret)));
+        return;
+      }
       context.announce('Client saved.');
       context.navigate(clientRoute(existing.client_id));
       return;
