@@ -24,23 +24,26 @@ export function describeError(error: unknown): string {
 export const alertRegion = (): HTMLElement => h('div', { class: 'error', role: 'alert' });
 
 /**
- * Runs a form's action on submit: its button is disabled meanwhile, and the API's refusal is shown
- * in the form's alert region (focused, so that it is read out), never lost.
+ * Runs an action with its buttons disabled meanwhile; the API's refusal is shown in the alert
+ * region (focused, so that it is read out), never lost.
  */
+function runReportingErrors(buttons: HTMLButtonElement[], alert: HTMLElement, action: () => Promise<void>): void {
+  buttons.forEach((button) => (button.disabled = true));
+  replaceChildren(alert);
+  action()
+    .catch((error: unknown) => {
+      replaceChildren(alert, describeError(error));
+      alert.tabIndex = -1;
+      alert.focus();
+    })
+    .finally(() => buttons.forEach((button) => (button.disabled = false)));
+}
+
+/** Runs a form's action on submit, reporting a refusal in the form's alert region. */
 export function onSubmit(form: HTMLFormElement, alert: HTMLElement, action: () => Promise<void>): HTMLFormElement {
-  form.noValidate = false;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const buttons = [...form.querySelectorAll('button')];
-    buttons.forEach((button) => (button.disabled = true));
-    replaceChildren(alert);
-    action()
-      .catch((error: unknown) => {
-        replaceChildren(alert, describeError(error));
-        alert.tabIndex = -1;
-        alert.focus();
-      })
-      .finally(() => buttons.forEach((button) => (button.disabled = false)));
+    runReportingErrors([...form.querySelectorAll('button')], alert, action);
   });
   return form;
 }
@@ -49,17 +52,7 @@ export function onSubmit(form: HTMLFormElement, alert: HTMLElement, action: () =
 export function actionButton(label: string, alert: HTMLElement, action: () => Promise<void>, kind = 'secondary'): HTMLButtonElement {
   const button = h('button', { type: 'button', class: kind });
   button.textContent = label;
-  button.addEventListener('click', () => {
-    button.disabled = true;
-    replaceChildren(alert);
-    action()
-      .catch((error: unknown) => {
-        replaceChildren(alert, describeError(error));
-        alert.tabIndex = -1;
-        alert.focus();
-      })
-      .finally(() => (button.disabled = false));
-  });
+  button.addEventListener('click', () => runReportingErrors([button], alert, action));
   return button;
 }
 
