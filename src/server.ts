@@ -12,6 +12,7 @@ import { createMaintenance } from './maintenance.js';
 import { CONSOLE_CLIENT_ID, consoleClient, consoleRoles, consoleRoutes } from './console/index.js';
 import { createMetrics, metricsRoutes, metricsSnapshot, type Metrics } from './metrics/index.js';
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
+import { clientCredentialsFastPath } from './provider/client-credentials-fast-path.js';
 import { tokenIssuanceMetrics } from './provider/token-metrics.js';
 import { OPENID_CONNECT_SCOPES, type Configuration, type SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
@@ -46,6 +47,8 @@ export interface ServerDependencies {
   repairAfterMs?: number;
   /** One span per request when OpenTelemetry traces are on (OTEL_* variables). */
   tracing?: RequestTracing | undefined;
+  /** Whether common client credentials requests skip oidc-provider's pipeline (default true; tests compare both). */
+  tokenFastPath?: boolean;
   /** Where passwordEnv of configured users is read (process.env when absent). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -240,6 +243,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
     resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
     tracing: dependencies.tracing,
+    tokenFastPath: dependencies.tokenFastPath === false ? undefined : clientCredentialsFastPath(() => provider, resourceServers, now),
   });
 
   keyRing.start();

@@ -15,7 +15,12 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<v
 
 /** Whatever a library prints through console (oidc-provider's notices, ...) becomes a JSON line too. */
 function routeConsoleToLogger(logger: Logger): void {
-  const to = (level: keyof Logger) => (...args: unknown[]) => logger[level](format(...args), { source: 'console' });
+  const to = (level: keyof Logger) => (...args: unknown[]) => {
+    const message = format(...args);
+    // The token fast path hands oidc-provider a body it has already read, on purpose (provider/client-credentials-fast-path.ts).
+    if (message.includes('already parsed request body detected')) return;
+    logger[level](message, { source: 'console' });
+  };
   console.log = to('info');
   console.info = to('info');
   console.warn = to('warn');

@@ -1,0 +1,133 @@
+import { decodeProtectedHeader, decodeJwt } from 'jose';
+import request from 'supertest';
+
+import { backends } from '../support/backends.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+const API = 'https://api.example.com';
+const REPORTS = 'https://reports.example.com';
+const BASIC = { id: 'basic-client', secret: 'basic-secret-0123456789abcdef' };
+const POST = { id: 'post-client', secret: 'post-secret-0123456789abcdef' };
+const CONFIG = {
+  resourceServers: [
+    { resource: API, scopes: ['orders:read', 'orders:write'], default: true, signingAlg: 'ES256' },
+    { resource: REPORTS, scopes: ['reports:read'], accessTokenFormat: 'opaque' },
+  ],
+  claims: [{ name: 'app.clientId', value: 'app.clientId' }],
+  clients: [
+    { client_id: BASIC.id, client_secret: BASIC.secret, scope: 'orders:read reports:read' },
+    { client_id: POST.id, client_secret: POST.secret, scope: 'orders:read', token_endpoint_auth_method: 'client_secret_post' },
+    { client_id: 'gateway', client_secret: 'gateway-secret-0123456789abcdef' },
+  ],
+};
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+interface TokenRequest {
+  label: string;
+  form: string;
+  headers?: Record<string, string>;
+}
+
+/** Requests of every shape: the common ones the fast path answers, and the ones it must hand over. */
+const REQUESTS: TokenRequest[] = [
+  { label: 'basic, resource and scope', form: `grant_type=client_credentials&resource=${encodeURIComponent(API)}&scope=orders:read`, headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'basic, no resource, no scope', form: 'grant_type=client_credentials', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'basic, an opaque resource', form: `grant_type=client_credentials&resource=${encodeURIComponent(REPORTS)}&scope=reports:read`, headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'post', form: `grant_type=client_credentials&scope=orders:read&client_id=${POST.id}&client_secret=${POST.secret}` },
+  { label: 'a wrong secret', form: 'grant_type=client_credentials&scope=orders:read', headers: { Authorization: basic(BASIC.id, 'not-the-secret') } },
+  { label: 'an unknown client', form: 'grant_type=client_credentials', headers: { Authorization: basic('nobody', 'secret') } },
+  { label: 'the other authentication method', form: `grant_type=client_credentials&client_id=${BASIC.id}&client_secret=${BASIC.secret}` },
+  { label: 'a scope not registered', form: 'grant_type=client_credentials&scope=orders:write', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'a scope of another resource', form: `grant_type=client_credentials&resource=${encodeURIComponent(API)}&scope=reports:read`, headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'an unknown resource', form: 'grant_type=client_credentials&resource=https%3A%2F%2Fnope.example', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'a repeated parameter', form: 'grant_type=client_credentials&scope=orders:read&scope=orders:read', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'an unknown parameter', form: 'grant_type=client_credentials&audience=x', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'no grant type', form: 'scope=orders:read', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'both authentication methods', form: `grant_type=client_credentials&client_id=${BASIC.id}`, headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'a client not allowed the grant', form: 'grant_type=client_credentials&scope=openid', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'a DPoP proof that is not one', form: 'grant_type=client_credentials', headers: { Authorization: basic(BASIC.id, BASIC.secret), DPoP: 'not-a-jwt' } },
+];
+
+/**
+ * The client credentials fast path answers exactly as oidc-provider's own pipeline does: the same
+ * requests against a server with it and one without give the same statuses, errors, headers and
+ * token contents, and the tokens work the same at introspection.
+ */
+describe.each(backends)('the client credentials fast path ($name)', (backend) => {
+  let fast: TestServer;
+  let general: TestServer;
+  beforeAll(async () => {
+    fast = await startTestServer(backend, { config: CONFIG });
+    general = await startTestServer(backend, { config: CONFIG, tokenFastPath: false });
+  });
+  afterAll(async () => {
+    await fast?.destroy();
+    await general?.destroy();
+  });
+
+  const send = (server: TestServer, { form, headers = {} }: TokenRequest) => {
+    const pending = request(server.url).post('/token').type('form');
+    for (const [name, value] of Object.entries(headers)) pending.set(name, value);
+    return pending.send(form);
+  };
+  const introspect = async (server: TestServer, token: string) =>
+    (await request(server.url).post('/token/introspection').auth('gateway', 'gateway-secret-0123456789abcdef').type('form').send({ token }).expect(200)).body as Record<string, unknown>;
+  /** What must be equal: everything but the values that are unique per token. */
+  const comparable = (claims: Record<string, unknown>, server: TestServer) => {
+    const { jti, iat, exp, ...rest } = claims;
+    expect([typeof iat, typeof exp]).toEqual(['number', 'number']);
+    return JSON.parse(JSON.stringify({ ...rest, jti: typeof jti, lifetime: Number(exp) - Number(iat) }).replaceAll(server.url, '<issuer>'));
+  };
+
+  test.each(REQUESTS)('$label: the same answer either way', async (tokenRequest) => {
+    const [viaFast, viaGeneral] = [await send(fast, tokenRequest), await send(general, tokenRequest)];
+    expect(viaFast.status).toBe(viaGeneral.status);
+    expect(viaFast.headers['cache-control']).toBe(viaGeneral.headers['cache-control']);
+    expect(viaFast.headers['content-type']).toBe(viaGeneral.headers['content-type']);
+    const challenge = (answer: { headers: Record<string, string> }, server: TestServer) => answer.headers['www-authenticate']?.replace(server.url, '<issuer>');
+    expect(challenge(viaFast, fast)).toBe(challenge(viaGeneral, general));
+    if (viaGeneral.status !== 200) {
+      expect(viaFast.body).toEqual(viaGeneral.body);
+      return;
+    }
+    const { access_token: fastToken, ...fastRest } = viaFast.body as Record<string, unknown> & { access_token: string };
+    const { access_token: generalToken, ...generalRest } = viaGeneral.body as Record<string, unknown> & { access_token: string };
+    expect(fastRest).toEqual(generalRest);
+    if (fastToken.split('.').length === 3) {
+      expect(decodeProtectedHeader(fastToken)).toEqual({ ...decodeProtectedHeader(generalToken), kid: expect.any(String) });
+      expect(comparable(decodeJwt(fastToken), fast)).toEqual(comparable(decodeJwt(generalToken), general));
+    } else {
+      expect(fastToken.length).toBe(generalToken.length);
+    }
+    expect(comparable(await introspect(fast, fastToken), fast)).toEqual(comparable(await introspect(general, generalToken), general));
+  });
+
+  test('the common requests are answered without oidc-provider\'s pipeline, the others with it', async () => {
+    const pipelineSuccesses = (server: TestServer) => {
+      let count = 0;
+      server.server.provider.on('grant.success', () => count++);
+      return () => count;
+    };
+    const [fastCount, generalCount] = [pipelineSuccesses(fast), pipelineSuccesses(general)];
+    const common = REQUESTS.slice(0, 4);
+    for (const tokenRequest of common) {
+      await send(fast, tokenRequest).expect(200);
+      await send(general, tokenRequest).expect(200);
+    }
+    expect(generalCount()).toBe(common.length);
+    expect(fastCount()).toBe(0);
+    // A request the fast path does not take reaches the pipeline, body and all.
+    await send(fast, { label: 'percent-encoded basic credentials', form: 'grant_type=client_credentials', headers: { Authorization: basic(BASIC.id.replace('-', '%2D'), BASIC.secret) } }).expect(200);
+    expect(fastCount()).toBe(1);
+  });
+
+  test('a revoked fast-path token is inactive, and the metrics count what the fast path issued', async () => {
+    const issued = await send(fast, REQUESTS[0]!).expect(200);
+    await request(fast.url).post('/token/revocation').auth(BASIC.id, BASIC.secret).type('form').send({ token: issued.body.access_token }).expect(200);
+    expect(await introspect(fast, issued.body.access_token)).toEqual({ active: false });
+    const metrics = await request(fast.url).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/tokens_issued_total\{kind="access_token",grant_type="client_credentials",format="jwt",resource="https:\/\/api\.example\.com"\} [1-9]/);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_count\{route="token",method="POST",status="2xx"\} [1-9]/);
+  });
+});
