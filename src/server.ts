@@ -12,7 +12,9 @@ import { createMaintenance } from './maintenance.js';
 import { CONSOLE_CLIENT_ID, consoleClient, consoleRoles, consoleRoutes } from './console/index.js';
 import { createMetrics, metricsRoutes, metricsSnapshot, type Metrics } from './metrics/index.js';
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
+import { createAccessTokenSigner } from './provider/access-token-signer.js';
 import { clientCredentialsFastPath } from './provider/client-credentials-fast-path.js';
+import { createExtraTokenClaims } from './provider/token-claims.js';
 import { tokenIssuanceMetrics } from './provider/token-metrics.js';
 import { OPENID_CONNECT_SCOPES, type Configuration, type SigningAlgorithm } from './configuration/index.js';
 import { webfingerEndpoint, WEBFINGER_PATH } from './discovery/index.js';
@@ -243,7 +245,14 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
     resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
     tracing: dependencies.tracing,
-    tokenFastPath: dependencies.tokenFastPath === false ? undefined : clientCredentialsFastPath(() => provider, resourceServers, now),
+    tokenFastPath: dependencies.tokenFastPath === false ? undefined : clientCredentialsFastPath({
+      provider: () => provider,
+      issuer: configuration.issuer,
+      resourceServers,
+      signer: createAccessTokenSigner(() => keyRing.snapshot().privateJwks),
+      extraClaims: createExtraTokenClaims(() => provider, claimMapper, (id) => userDirectory.find(id)) as never,
+      now,
+    }),
   });
 
   keyRing.start();
