@@ -250,7 +250,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
       issuer: configuration.issuer,
       resourceServers,
       signer: createAccessTokenSigner(() => keyRing.snapshot().privateJwks),
-      extraClaims: createExtraTokenClaims(() => provider, claimMapper, (id) => userDirectory.find(id)) as never,
+      extraClaims: createExtraTokenClaims(() => provider, claimMapper, (id) => userDirectory.find(id)),
       now,
     }),
   });

@@ -77,6 +77,7 @@ export function clientCredentialsFastPath({ provider, issuer, resourceServers, s
     const requested = [...new Set((form.get('scope') ?? '').split(' ').filter(Boolean))];
     const registered = new Set(client.scope?.split(' ') ?? []);
     if (requested.some((scope) => !registered.has(scope))) return false;
+    // What the resource rules read of a request at the token endpoint: its route and its scope.
     const routeContext = { oidc: { route: 'token', params: { scope: form.get('scope') ?? undefined } } } as never;
     const resource = form.get('resource') ?? indicators.defaultResource(routeContext, client as never);
     if (typeof resource !== 'string') return false;
@@ -120,7 +121,7 @@ export function clientCredentialsFastPath({ provider, issuer, resourceServers, s
     if (alg === undefined) return undefined;
     const iat = Math.floor(now().getTime() / 1000);
     const extra = await extraClaims(undefined, { kind: 'ClientCredentials', clientId, scope, resourceServer });
-    const value = signer.sign(alg, {
+    const value = await signer.sign(alg, {
       ...extra, jti: tokenId(), sub: clientId, iat, exp: iat + expiresIn, scope, client_id: clientId, iss: issuer, aud: audience,
     });
     if (value === undefined) return undefined;
