@@ -14,6 +14,8 @@ import { createMetrics, metricsRoutes, metricsSnapshot, type Metrics } from './m
 import { clientAuthenticationFailures } from './provider/client-auth-failures.js';
 import { createAccessTokenSigner } from './provider/access-token-signer.js';
 import { clientCredentialsFastPath } from './provider/client-credentials-fast-path.js';
+import { introspectionFastPath } from './provider/introspection-fast-path.js';
+import { jwtIntrospection } from './provider/structured-tokens.js';
 import { createExtraTokenClaims } from './provider/token-claims.js';
 import { tokenIssuanceMetrics } from './provider/token-metrics.js';
 import { OPENID_CONNECT_SCOPES, type Configuration, type SigningAlgorithm } from './configuration/index.js';
@@ -49,8 +51,8 @@ export interface ServerDependencies {
   repairAfterMs?: number;
   /** One span per request when OpenTelemetry traces are on (OTEL_* variables). */
   tracing?: RequestTracing | undefined;
-  /** Whether common client credentials requests skip oidc-provider's pipeline (default true; tests compare both). */
-  tokenFastPath?: boolean;
+  /** Whether common token and JWT introspection requests skip oidc-provider's pipeline (default true; tests compare both). */
+  fastPaths?: boolean;
   /** Where passwordEnv of configured users is read (process.env when absent). */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -143,6 +145,9 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   keyRing.onChange((keys) => {
     provider = buildProvider(keys);
   });
+  const isEnabledUser = async (userId: string) => (await userDirectory.find(userId))?.disabled === false;
+  // Through oidc-provider's model: the store keeps grants under a keyed hash of their id.
+  const grantStands = async (grantId: string) => (await provider.Grant.find(grantId)) !== undefined;
   const consoleEnabled = configuration.console.enabled;
   const serverClients = consoleEnabled ? [consoleClient(configuration.issuer, adminResource.resource, ADMIN_SCOPE)] : [];
   await syncStaticClients([...configuration.clients, ...serverClients], { provider, clients, models: store.models, hasher, logger, now });
@@ -199,8 +204,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
       consoleSignIns: consoleEnabled ? {
         clientId: CONSOLE_CLIENT_ID,
         roleOf: consoleRoles(configuration.console, (id) => userDirectory.find(id)),
-        // Through oidc-provider's model: the store keeps grants under a keyed hash of their id.
-        isLiveGrant: async (grantId) => (await provider.Grant.find(grantId)) !== undefined,
+        isLiveGrant: grantStands,
       } : undefined,
     }),
     users: userDirectory,
@@ -245,14 +249,22 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
     resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
     tracing: dependencies.tracing,
-    tokenFastPath: dependencies.tokenFastPath === false ? undefined : clientCredentialsFastPath({
-      provider: () => provider,
-      issuer: configuration.issuer,
-      resourceServers,
-      signer: createAccessTokenSigner(() => keyRing.snapshot().privateJwks),
-      extraClaims: createExtraTokenClaims(() => provider, claimMapper, (id) => userDirectory.find(id)),
-      now,
-    }),
+    fastPaths: dependencies.fastPaths === false ? undefined : new Map([
+      ['/token', clientCredentialsFastPath({
+        provider: () => provider,
+        issuer: configuration.issuer,
+        resourceServers,
+        signer: createAccessTokenSigner(() => keyRing.snapshot().privateJwks),
+        extraClaims: createExtraTokenClaims(() => provider, claimMapper, (id) => userDirectory.find(id)),
+        now,
+      })],
+      ['/token/introspection', introspectionFastPath({
+        provider: () => provider,
+        introspect: jwtIntrospection({ verifier, isActiveUser: isEnabledUser, isLiveGrant: grantStands }),
+        onIntrospected: (active) => metrics.introspection(active),
+        now,
+      })],
+    ]),
   });
 
   keyRing.start();

@@ -29,8 +29,8 @@ export interface HttpDependencies {
   metrics: Metrics;
   resolveClientAddress: ClientAddressResolver;
   tracing?: RequestTracing | undefined;
-  /** Answers the common token requests itself, handing every other one to oidc-provider (fallback). */
-  tokenFastPath?: ((ctx: Koa.Context, fallback: () => Promise<void>) => Promise<void>) | undefined;
+  /** By path: answer the common requests of an oidc-provider endpoint, handing every other one to oidc-provider (fallback). */
+  fastPaths?: ReadonlyMap<string, (ctx: Koa.Context, fallback: () => Promise<void>) => Promise<void>> | undefined;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface HttpDependencies {
  * its own guard), 405 for a known path under another method, and everything oidc-provider serves
  * (discovery, JWKS, token, introspection, revocation, ...).
  */
-export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics, tracing, tokenFastPath }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics, tracing, fastPaths = new Map() }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   // What Koa would print in plain text (a client that hung up mid-body, ...) becomes a JSON line.
@@ -92,13 +92,11 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
     assertCanonicalPath(ctx.path);
     assertDeclaredBodySize(ctx);
     if (ownSegments.has(firstSegment(ctx.path))) return ownRoutes(ctx, () => toProvider(ctx));
-    if (tokenFastPath && ctx.path === TOKEN_PATH && ctx.method === 'POST') return tokenFastPath(ctx, () => toProvider(ctx));
-    return toProvider(ctx);
+    const fastPath = ctx.method === 'POST' ? fastPaths.get(ctx.path) : undefined;
+    return fastPath ? fastPath(ctx, () => toProvider(ctx)) : toProvider(ctx);
   });
   return app;
 }
-
-const TOKEN_PATH = '/token';
 
 /** `/admin/clients` -> `admin`. */
 function firstSegment(path: string): string {

@@ -22,6 +22,30 @@ const INACTIVE = Object.freeze({ active: false });
 /** oidc-provider's wording for the same refusal of an opaque token (see revocationAllowedPolicy). */
 export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented token';
 
+export type JwtIntrospection = (token: string) => Promise<Record<string, unknown>>;
+
+/**
+ * The RFC 7662 answer for one of our JWT access tokens: active while authentic, unexpired, not
+ * revoked, issued under its client's current registration and, for a person's token, while the
+ * user is enabled and its grant stands.
+ */
+export function jwtIntrospection({ verifier, isActiveUser, isLiveGrant }: Pick<StructuredTokenDependencies, 'verifier' | 'isActiveUser' | 'isLiveGrant'>): JwtIntrospection {
+  return async (token) => {
+    const payload = await verifier.active(token);
+    if (!payload) return INACTIVE;
+    const issuedToPerson = typeof payload.sub === 'string' && payload.sub !== payload.client_id;
+    if (issuedToPerson && !(await personStillEntitled({ isActiveUser, isLiveGrant }, payload))) return INACTIVE;
+    return { ...payload, active: true, token_type: 'Bearer' };
+  };
+}
+
+/** A person's token: its user is enabled and its grant stands (tokens issued before grant_id existed carry none). */
+async function personStillEntitled(
+  { isActiveUser, isLiveGrant }: Pick<StructuredTokenDependencies, 'isActiveUser' | 'isLiveGrant'>, claims: Record<string, unknown>,
+): Promise<boolean> {
+  return (await isActiveUser(claims.sub as string)) && (typeof claims[GRANT_ID_CLAIM] !== 'string' || (await isLiveGrant(claims[GRANT_ID_CLAIM] as string)));
+}
+
 /**
  * RFC 7662 introspection and RFC 7009 revocation of JWT access tokens, which oidc-provider's own
  * endpoints refuse with unsupported_token_type. The provider still authenticates the client and
@@ -31,20 +55,10 @@ export const FOREIGN_TOKEN = 'client is not authorized to revoke the presented t
  * registered again since (a reused client_id), for both formats.
  */
 export function structuredTokenSupport(dependencies: StructuredTokenDependencies) {
-  const { verifier, revocations, issuedUnderCurrentRegistration, isActiveUser, isLiveGrant } = dependencies;
-  /** A person's token: its user is enabled and its grant stands (tokens issued before grant_id existed carry none). */
-  const personStillEntitled = async (claims: Record<string, unknown>) =>
-    (await isActiveUser(claims.sub as string)) && (typeof claims[GRANT_ID_CLAIM] !== 'string' || (await isLiveGrant(claims[GRANT_ID_CLAIM] as string)));
+  const { verifier, revocations, issuedUnderCurrentRegistration } = dependencies;
+  const introspect = jwtIntrospection(dependencies);
   /** Requests whose token oidc-provider refused as structured (its unsupported_token_type error), whatever body it rendered. */
   const refusedAsStructured = new WeakSet<object>();
-
-  async function introspect(token: string): Promise<Record<string, unknown>> {
-    const payload = await verifier.active(token);
-    if (!payload) return INACTIVE;
-    const issuedToPerson = typeof payload.sub === 'string' && payload.sub !== payload.client_id;
-    if (issuedToPerson && !(await personStillEntitled(payload))) return INACTIVE;
-    return { ...payload, active: true, token_type: 'Bearer' };
-  }
 
   /** False when the token belongs to another client (RFC 7009 §2.1: the request is refused). */
   async function revoke(token: string, requestingClientId: string): Promise<boolean> {
@@ -98,7 +112,7 @@ export function structuredTokenSupport(dependencies: StructuredTokenDependencies
   async function stillValid(claims: Record<string, unknown>): Promise<boolean> {
     if (!(await issuedUnderCurrentRegistration(String(claims.client_id), typeof claims.iat === 'number' ? claims.iat : undefined))) return false;
     const issuedToPerson = typeof claims.sub === 'string' && claims.sub !== claims.client_id;
-    return !issuedToPerson || personStillEntitled(claims);
+    return !issuedToPerson || personStillEntitled(dependencies, claims);
   }
 
   return { afterRoute, onEndpointError };

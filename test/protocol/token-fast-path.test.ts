@@ -50,16 +50,16 @@ const REQUESTS: TokenRequest[] = [
 ];
 
 /**
- * The client credentials fast path answers exactly as oidc-provider's own pipeline does: the same
+ * The fast paths (client credentials issuance, JWT introspection) answer exactly as oidc-provider's own pipeline does: the same
  * requests against a server with it and one without give the same statuses, errors, headers and
  * token contents, and the tokens work the same at introspection.
  */
-describe.each(backends)('the client credentials fast path ($name)', (backend) => {
+describe.each(backends)('the token and introspection fast paths ($name)', (backend) => {
   let fast: TestServer;
   let general: TestServer;
   beforeAll(async () => {
     fast = await startTestServer(backend, { config: CONFIG });
-    general = await startTestServer(backend, { config: CONFIG, tokenFastPath: false });
+    general = await startTestServer(backend, { config: CONFIG, fastPaths: false });
   });
   afterAll(async () => {
     await fast?.destroy();
@@ -84,6 +84,7 @@ describe.each(backends)('the client credentials fast path ($name)', (backend) =>
     const [viaFast, viaGeneral] = [await send(fast, tokenRequest), await send(general, tokenRequest)];
     expect(viaFast.status).toBe(viaGeneral.status);
     expect(viaFast.headers['cache-control']).toBe(viaGeneral.headers['cache-control']);
+    expect(viaFast.headers.pragma).toBe(viaGeneral.headers.pragma);
     expect(viaFast.headers['content-type']).toBe(viaGeneral.headers['content-type']);
     const challenge = (answer: { headers: Record<string, string> }, server: TestServer) => answer.headers['www-authenticate']?.replace(server.url, '<issuer>');
     expect(challenge(viaFast, fast)).toBe(challenge(viaGeneral, general));
@@ -122,6 +123,55 @@ describe.each(backends)('the client credentials fast path ($name)', (backend) =>
     expect(fastCount()).toBe(1);
   });
 
+  /** Introspection requests of every shape; token() picks the server's own token of a kind. */
+  const INTROSPECTIONS: { label: string; form: (token: string) => string; kind: 'jwt' | 'opaque' | 'forged'; headers?: Record<string, string> }[] = [
+    { label: 'a JWT, basic', kind: 'jwt', form: (token) => `token=${token}`, headers: { Authorization: basic('gateway', 'gateway-secret-0123456789abcdef') } },
+    { label: 'a JWT, post, with a hint', kind: 'jwt', form: (token) => `token=${token}&token_type_hint=access_token&client_id=${POST.id}&client_secret=${POST.secret}` },
+    { label: 'a JWT, hinted as a refresh token', kind: 'jwt', form: (token) => `token=${token}&token_type_hint=refresh_token`, headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+    { label: 'an opaque token', kind: 'opaque', form: (token) => `token=${token}`, headers: { Authorization: basic('gateway', 'gateway-secret-0123456789abcdef') } },
+    { label: 'a forged JWT', kind: 'forged', form: (token) => `token=${token}`, headers: { Authorization: basic('gateway', 'gateway-secret-0123456789abcdef') } },
+    { label: 'a wrong secret', kind: 'jwt', form: (token) => `token=${token}`, headers: { Authorization: basic('gateway', 'wrong') } },
+    { label: 'an unknown parameter', kind: 'jwt', form: (token) => `token=${token}&extra=1`, headers: { Authorization: basic('gateway', 'gateway-secret-0123456789abcdef') } },
+    { label: 'no token', kind: 'jwt', form: () => 'token_type_hint=access_token', headers: { Authorization: basic('gateway', 'gateway-secret-0123456789abcdef') } },
+  ];
+  const tokenOf = async (server: TestServer, kind: 'jwt' | 'opaque' | 'forged') => {
+    if (kind === 'forged') return 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    return (await send(server, REQUESTS[kind === 'jwt' ? 0 : 2]!).expect(200)).body.access_token as string;
+  };
+
+  test.each(INTROSPECTIONS)('introspection of $label: the same answer either way', async ({ form, kind, headers = {} }) => {
+    const introspectWith = async (server: TestServer) => {
+      const pending = request(server.url).post('/token/introspection').type('form');
+      for (const [name, value] of Object.entries(headers)) pending.set(name, value);
+      return pending.send(form(await tokenOf(server, kind)));
+    };
+    const [viaFast, viaGeneral] = [await introspectWith(fast), await introspectWith(general)];
+    expect(viaFast.status).toBe(viaGeneral.status);
+    expect(viaFast.headers['cache-control']).toBe(viaGeneral.headers['cache-control']);
+    expect(viaFast.headers['content-type']).toBe(viaGeneral.headers['content-type']);
+    if (viaGeneral.status === 200 && viaGeneral.body.active === true) {
+      expect(comparable(viaFast.body, fast)).toEqual(comparable(viaGeneral.body, general));
+    } else {
+      expect(viaFast.body).toEqual(viaGeneral.body);
+    }
+  });
+
+  test('JWT introspection by a client with a secret skips oidc-provider\'s token lookups; opaque tokens still get them', async () => {
+    const refusedAsJwt = (server: TestServer) => {
+      let count = 0;
+      server.server.provider.on('introspection.error', () => count++);
+      return () => count;
+    };
+    const [fastRefusals, generalRefusals] = [refusedAsJwt(fast), refusedAsJwt(general)];
+    for (const server of [fast, general]) {
+      const answer = await introspect(server, await tokenOf(server, 'jwt'));
+      expect(answer).toEqual(expect.objectContaining({ active: true, client_id: BASIC.id }));
+    }
+    expect(generalRefusals()).toBe(1);
+    expect(fastRefusals()).toBe(0);
+    expect(await introspect(fast, await tokenOf(fast, 'opaque'))).toEqual(expect.objectContaining({ active: true, client_id: BASIC.id }));
+  });
+
   test('a revoked fast-path token is inactive, and the metrics count what the fast path issued', async () => {
     const issued = await send(fast, REQUESTS[0]!).expect(200);
     await request(fast.url).post('/token/revocation').auth(BASIC.id, BASIC.secret).type('form').send({ token: issued.body.access_token }).expect(200);
@@ -129,5 +179,7 @@ describe.each(backends)('the client credentials fast path ($name)', (backend) =>
     const metrics = await request(fast.url).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/tokens_issued_total\{kind="access_token",grant_type="client_credentials",format="jwt",resource="https:\/\/api\.example\.com"\} [1-9]/);
     expect(metrics.text).toMatch(/http_request_duration_seconds_count\{route="token",method="POST",status="2xx"\} [1-9]/);
+    expect(metrics.text).toMatch(/token_introspections_total\{outcome="inactive"\} [1-9]/);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_count\{route="introspection",method="POST",status="2xx"\} [1-9]/);
   });
 });

@@ -25,8 +25,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** The configuration file's content. */
   config?: Record<string, unknown>;
-  /** false: every token request goes through oidc-provider's own pipeline (to compare with the fast path). */
-  tokenFastPath?: boolean;
+  /** false: every token and introspection request goes through oidc-provider's own pipeline (to compare with the fast paths). */
+  fastPaths?: boolean;
   /** Reuse the data of an earlier server (restart). */
   settings?: { mongodbUri?: string; dataDir: string };
   /** Listen on this port (a restart keeps its issuer); a free one otherwise. */
@@ -70,7 +70,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     metrics,
     ...(options.now ? { now: options.now } : {}),
     ...(options.repairAfterMs === undefined ? {} : { repairAfterMs: options.repairAfterMs }),
-    ...(options.tokenFastPath === undefined ? {} : { tokenFastPath: options.tokenFastPath }),
+    ...(options.fastPaths === undefined ? {} : { fastPaths: options.fastPaths }),
   });
   httpServer.on('request', server.app.callback());
 
