@@ -8,6 +8,8 @@ import { answerJson, clientWithSecret, formFastPath, plainForm, type FastPath, t
 import { createResourceIndicators } from './resource-servers.js';
 
 const ALLOWED_PARAMETERS = new Set(['grant_type', 'scope', 'resource', 'client_id', 'client_secret']);
+/** RFC 6749 §3.3: scope tokens of NQCHAR, separated by single spaces; anything else is oidc-provider's invalid_scope. */
+const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 export interface FastPathDependencies {
   provider: () => Provider;
@@ -32,8 +34,10 @@ export interface FastPathDependencies {
  */
 export function clientCredentialsFastPath({ provider, issuer, resourceServers, signer, extraClaims, now }: FastPathDependencies): FastPath {
   const indicators = createResourceIndicators(resourceServers);
-  return formFastPath(async (ctx, form) => {
+  return formFastPath('token', async (ctx, form) => {
     if (!plainForm(form, ALLOWED_PARAMETERS) || form.get('grant_type') !== 'client_credentials') return false;
+    const requestedScope = form.get('scope');
+    if (requestedScope !== null && requestedScope !== '' && !SCOPE_SYNTAX.test(requestedScope)) return false;
     const current = provider();
     const client = await clientWithSecret(ctx, form, current, now);
     if (!client || !client.grantTypeAllowed('client_credentials')) return false;
@@ -61,7 +65,7 @@ export function clientCredentialsFastPath({ provider, issuer, resourceServers, s
       ? await signedToken(current, client.clientId, scope, resourceServer)
       : await storedToken(current, client, scope, resourceServer);
     if (!issued) return false;
-    answerJson(ctx, 'token', client.clientId, { access_token: issued.value, expires_in: issued.expiresIn, token_type: 'Bearer', ...(scope ? { scope } : {}) });
+    answerJson(ctx, 'token', client.clientId, { access_token: issued.value, expires_in: issued.expiresIn, ...(scope ? { scope } : {}), token_type: 'Bearer' });
     return true;
   });
 

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 
+import { ApiError } from '../http/api-error.js';
 import { requestFacts } from '../http/request-facts.js';
 import { StoreUnavailableError } from '../storage/index.js';
 
@@ -31,9 +32,11 @@ export type ProviderClient = InstanceType<Provider['Client']> & {
  * Runs answer on the request's form when the request can be the common case; hands the request
  * to fallback otherwise, or when answer declines (returns false), with the body it read.
  */
-export function formFastPath(answer: (ctx: Context, form: URLSearchParams) => Promise<boolean>): FastPath {
+export function formFastPath(route: string, answer: (ctx: Context, form: URLSearchParams) => Promise<boolean>): FastPath {
   return async (ctx, fallback) => {
     if (!eligibleRequest(ctx)) return fallback();
+    // Named before the body is read, so that a request cut short by the deadline is logged under its route.
+    requestFacts(ctx.req).route = route;
     const raw = await readBody(ctx);
     const answered = await answer(ctx, new URLSearchParams(raw)).catch(asOwnStoreError);
     if (answered) return;
@@ -60,8 +63,16 @@ export function plainForm(form: URLSearchParams, allowed: ReadonlySet<string>): 
  */
 export async function clientWithSecret(ctx: Context, form: URLSearchParams, provider: Provider, now: () => Date): Promise<ProviderClient | undefined> {
   const credentials = credentialsOf(ctx, form);
-  if (!credentials) return undefined;
-  const client = (await provider.Client.find(credentials.clientId)) as ProviderClient | undefined;
+  // A URL is a client ID metadata document's client (public, fetched): the general way.
+  if (!credentials || /^https?:/i.test(credentials.clientId)) return undefined;
+  let client: ProviderClient | undefined;
+  try {
+    client = (await provider.Client.find(credentials.clientId)) as ProviderClient | undefined;
+  } catch (error) {
+    // oidc-provider refuses some client ids with its own errors; it answers them itself on the general way.
+    if (isStoreOutage(error)) throw error;
+    return undefined;
+  }
   if (!client || client.clientAuthMethod !== credentials.method) return undefined;
   const expiresAt = client.clientSecretExpiresAt;
   if (typeof expiresAt === 'number' && expiresAt !== 0 && expiresAt <= now().getTime() / 1000) return undefined;
@@ -84,23 +95,31 @@ interface Credentials {
   method: 'client_secret_basic' | 'client_secret_post';
 }
 
-/** client_secret_basic or client_secret_post, never both. */
+/** Printable ASCII (RFC 6749's VSCHAR): what oidc-provider accepts in a client id or secret. */
+const VSCHARS = /^[\x20-\x7E]+$/;
+
+/** client_secret_basic or client_secret_post, never both, and no other mechanism (attestation) beside it. */
 function credentialsOf(ctx: Context, form: URLSearchParams): Credentials | undefined {
+  if (Object.keys(ctx.headers).some((name) => name.startsWith('oauth-client-attestation'))) return undefined;
   const authorization = ctx.get('authorization');
+  let credentials: Credentials | undefined;
   if (authorization) {
     if (form.has('client_id') || form.has('client_secret')) return undefined;
     const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/.exec(authorization);
-    if (!match) return undefined;
+    // Canonical base64 only: oidc-provider refuses stray characters and needless padding.
+    if (!match || Buffer.from(match[1]!, 'base64').toString('base64') !== match[1]) return undefined;
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     // RFC 6749 §2.3.1 form-encodes both parts; anything that needs decoding goes the general way.
     if (colon <= 0 || /[%+]/.test(decoded)) return undefined;
-    return { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1), method: 'client_secret_basic' };
+    credentials = { clientId: decoded.slice(0, colon), secret: decoded.slice(colon + 1), method: 'client_secret_basic' };
+  } else {
+    const clientId = form.get('client_id');
+    const secret = form.get('client_secret');
+    if (!clientId || !secret) return undefined;
+    credentials = { clientId, secret, method: 'client_secret_post' };
   }
-  const clientId = form.get('client_id');
-  const secret = form.get('client_secret');
-  if (!clientId || !secret) return undefined;
-  return { clientId, secret, method: 'client_secret_post' };
+  return VSCHARS.test(credentials.clientId) && VSCHARS.test(credentials.secret) ? credentials : undefined;
 }
 
 /** A POST that could be the common case, judged from its headers alone (nothing read yet). */
@@ -112,9 +131,14 @@ function eligibleRequest(ctx: Context): boolean {
   return Number.isInteger(length) && length > 0 && length <= MAX_BODY_BYTES;
 }
 
+/** The body; a client that hangs up halfway gets (if anyone is listening) a 400, as oidc-provider gives it. */
 async function readBody(ctx: Context): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  } catch {
+    throw new ApiError('invalid_request', 'failed to read the request body');
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -126,3 +150,5 @@ function asOwnStoreError(error: unknown): never {
   const cause = (error as { cause?: unknown } | undefined)?.cause;
   throw cause instanceof StoreUnavailableError ? cause : error;
 }
+
+const isStoreOutage = (error: unknown) => error instanceof StoreUnavailableError || (error as { cause?: unknown } | undefined)?.cause instanceof StoreUnavailableError;

@@ -21,7 +21,7 @@ export interface IntrospectionFastPathDependencies {
  * oidc-provider with their body, as before.
  */
 export function introspectionFastPath({ provider, introspect, onIntrospected, now }: IntrospectionFastPathDependencies): FastPath {
-  return formFastPath(async (ctx, form) => {
+  return formFastPath('introspection', async (ctx, form) => {
     if (!plainForm(form, ALLOWED_PARAMETERS)) return false;
     const token = form.get('token');
     if (!token || !looksLikeJwt(token)) return false;

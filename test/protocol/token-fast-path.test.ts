@@ -47,6 +47,10 @@ const REQUESTS: TokenRequest[] = [
   { label: 'both authentication methods', form: `grant_type=client_credentials&client_id=${BASIC.id}`, headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
   { label: 'a client not allowed the grant', form: 'grant_type=client_credentials&scope=openid', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
   { label: 'a DPoP proof that is not one', form: 'grant_type=client_credentials', headers: { Authorization: basic(BASIC.id, BASIC.secret), DPoP: 'not-a-jwt' } },
+  { label: 'Basic credentials with needless padding', form: 'grant_type=client_credentials', headers: { Authorization: `${basic(BASIC.id, BASIC.secret)}==` } },
+  { label: 'a client attestation beside the secret', form: 'grant_type=client_credentials', headers: { Authorization: basic(BASIC.id, BASIC.secret), 'OAuth-Client-Attestation': 'x' } },
+  { label: 'a scope with a leading space', form: 'grant_type=client_credentials&scope=+orders:read', headers: { Authorization: basic(BASIC.id, BASIC.secret) } },
+  { label: 'a URL as client id', form: 'grant_type=client_credentials&client_id=https%3A%2F%2Fclient.example%2Fc&client_secret=x' },
 ];
 
 /**
