@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 import { decodeProtectedHeader, decodeJwt } from 'jose';
 import request from 'supertest';
 
@@ -174,6 +176,30 @@ describe.each(backends)('the token and introspection fast paths ($name)', (backe
     expect(generalRefusals()).toBe(1);
     expect(fastRefusals()).toBe(0);
     expect(await introspect(fast, await tokenOf(fast, 'opaque'))).toEqual(expect.objectContaining({ active: true, client_id: BASIC.id }));
+  });
+
+  test('a client that hangs up halfway through its body is a client error, not a server error, on both paths', async () => {
+    const statusCounts = async (server: TestServer) => {
+      const text = (await request(server.url).get('/metrics').expect(200)).text;
+      const count = (status: string) => Number(new RegExp(`http_request_duration_seconds_count\\{route="token",method="POST",status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { clientErrors: count('4xx'), serverErrors: count('5xx') };
+    };
+    for (const server of [fast, general]) {
+      const before = await statusCounts(server);
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+      socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: ${basic(BASIC.id, BASIC.secret)}\r\nContent-Length: 100\r\n\r\ngrant_type=cl`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      let after = before;
+      for (let attempt = 0; attempt < 50 && after.clientErrors === before.clientErrors; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = await statusCounts(server);
+      }
+      expect(after.clientErrors).toBe(before.clientErrors + 1);
+      expect(after.serverErrors).toBe(before.serverErrors);
+    }
   });
 
   test('a revoked fast-path token is inactive, and the metrics count what the fast path issued', async () => {
