@@ -62,22 +62,21 @@ export function adminAuthentication({ adminTokens, verifier, findClient, adminRe
     new ApiError('insufficient_scope', `the token lacks the ${ADMIN_SCOPE} scope`, 403, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${ADMIN_SCOPE}"` });
 
   /** A person signed in to the console: an administrator only while in an administrators' group. */
-  const admitConsoleUser = async (ctx: Context, claims: Record<string, unknown>): Promise<boolean> => {
+  const admitConsoleUser = async (ctx: Context, claims: Record<string, unknown>, signIns: NonNullable<typeof consoleSignIns>): Promise<void> => {
     const userId = String(claims.sub);
     const actor = `user:${userId}`;
     const grantId = claims[GRANT_ID_CLAIM];
-    if (typeof grantId !== 'string' || !(await consoleSignIns!.isLiveGrant(grantId))) {
+    if (typeof grantId !== 'string' || !(await signIns.isLiveGrant(grantId))) {
       return refuse(ctx, unauthorized('the sign-in this token was issued under has ended'), 'console token of a revoked grant', actor);
     }
     if (lacksAdminScope(claims)) return refuse(ctx, insufficientScope(), `console token without ${ADMIN_SCOPE}`, actor);
-    const held = await consoleSignIns!.roleOf(userId);
+    const held = await signIns.roleOf(userId);
     if (!held) return refuse(ctx, forbidden('the signed-in user is not an administrator'), 'console user in no administrators\' group', actor);
     if (held.role === 'read-only' && !READING_METHODS.has(ctx.method)) {
       return refuse(ctx, forbidden('read-only administrators cannot change anything'), `read-only administrator tried ${ctx.method} ${ctx.path}`, actor);
     }
     setActor(ctx, actor);
     ctx.state.adminCaller = { role: held.role, user: held.user } satisfies AdminCaller;
-    return true;
   };
 
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -98,7 +97,7 @@ export function adminAuthentication({ adminTokens, verifier, findClient, adminRe
     // resource indicators issue the admin resource to no other sign-in); otherwise, a client acting for itself.
     if (claims.sub !== undefined && claims.sub !== claims.client_id) {
       if (consoleSignIns !== undefined && claims.client_id === consoleSignIns.clientId) {
-        await admitConsoleUser(ctx, claims);
+        await admitConsoleUser(ctx, claims, consoleSignIns);
         return next();
       }
       return refuse(ctx, unauthorized('the admin API accepts client credentials tokens, not tokens issued to a person'), `token of client ${String(claims.client_id)} issued to a person`);

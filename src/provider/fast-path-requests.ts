@@ -70,7 +70,7 @@ export async function clientWithSecret(ctx: Context, form: URLSearchParams, prov
     client = (await provider.Client.find(credentials.clientId)) as ProviderClient | undefined;
   } catch (error) {
     // oidc-provider refuses some client ids with its own errors; it answers them itself on the general way.
-    if (isStoreOutage(error)) throw error;
+    if (storeOutageOf(error)) throw error;
     return undefined;
   }
   if (!client || client.clientAuthMethod !== credentials.method) return undefined;
@@ -147,8 +147,12 @@ async function readBody(ctx: Context): Promise<string> {
  * outside its pipeline the outage is rethrown as itself, which our request context renders as 503.
  */
 function asOwnStoreError(error: unknown): never {
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  throw cause instanceof StoreUnavailableError ? cause : error;
+  throw storeOutageOf(error) ?? error;
 }
 
-const isStoreOutage = (error: unknown) => error instanceof StoreUnavailableError || (error as { cause?: unknown } | undefined)?.cause instanceof StoreUnavailableError;
+/** The store outage behind an error: the error itself, or the cause oidc-provider's 503 wraps. */
+function storeOutageOf(error: unknown): StoreUnavailableError | undefined {
+  if (error instanceof StoreUnavailableError) return error;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof StoreUnavailableError ? cause : undefined;
+}
