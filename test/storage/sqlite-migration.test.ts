@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { SqliteStore } from '../../src/storage/index.js';
+
+// The models table as versions before the rowid layout wrote it (WITHOUT ROWID, keyed by model and key).
+const EARLIER_MODELS_TABLE = `
+  CREATE TABLE oidc_models (
+    model TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL, expires_at INTEGER, consumed_at INTEGER,
+    grant_id TEXT, client_id TEXT, uid TEXT, user_code TEXT, account_id TEXT,
+    PRIMARY KEY (model, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX oidc_models_client ON oidc_models (client_id) WHERE client_id IS NOT NULL;
+  CREATE INDEX oidc_models_expiry ON oidc_models (expires_at) WHERE expires_at IS NOT NULL;`;
+
+describe('embedded store written by an earlier version', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'as-sqlite-migration-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('its tokens, grants and sessions survive the move to the rowid layout, and every lookup still finds them', async () => {
+    const inOneHour = Date.now() + 3_600_000;
+    const earlier = new DatabaseSync(join(dataDir, 'authorization-server.sqlite'));
+    earlier.exec(EARLIER_MODELS_TABLE);
+    const insert = earlier.prepare(`INSERT INTO oidc_models (model, key, payload, expires_at, consumed_at, grant_id, client_id, uid, user_code, account_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    insert.run('ClientCredentials', 'token-1', '{"jti":"token-1"}', inOneHour, null, null, 'client-a', null, null, null);
+    insert.run('Grant', 'grant-1', '{"jti":"grant-1"}', inOneHour, null, null, 'client-a', null, null, 'user-1');
+    insert.run('AuthorizationCode', 'code-1', '{"jti":"code-1"}', inOneHour, 1_700_000_000, 'grant-1', 'client-b', null, null, 'user-1');
+    insert.run('Session', 'session-1', '{"jti":"session-1"}', inOneHour, null, null, null, 'uid-1', null, 'user-1');
+    earlier.close();
+
+    const store = SqliteStore.open(dataDir);
+    try {
+      expect(await store.models.find('ClientCredentials', 'token-1')).toMatchObject({ payload: { jti: 'token-1' }, clientId: 'client-a' });
+      expect(await store.models.find('AuthorizationCode', 'code-1')).toMatchObject({ grantId: 'grant-1', consumedAt: new Date(1_700_000_000) });
+      expect(await store.models.findByUid('Session', 'uid-1')).toMatchObject({ key: 'session-1' });
+      expect((await store.models.findByAccountId('Grant', 'user-1', 10)).map(({ key }) => key)).toEqual(['grant-1']);
+
+      // Upserts after the move replace rows rather than adding a second one of the same key.
+      await store.models.upsert('ClientCredentials', 'token-1', { payload: { jti: 'token-1', replaced: true }, clientId: 'client-a', expiresAt: new Date(inOneHour) });
+      expect(await store.models.find('ClientCredentials', 'token-1')).toMatchObject({ payload: { replaced: true } });
+
+      await store.models.destroyByClientId('client-a');
+      expect(await store.models.find('ClientCredentials', 'token-1')).toBeUndefined();
+      expect(await store.models.find('AuthorizationCode', 'code-1')).toBeDefined();
+    } finally {
+      await store.close();
+    }
+
+    const migrated = new DatabaseSync(join(dataDir, 'authorization-server.sqlite'));
+    try {
+      const { sql } = migrated.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'oidc_models'").get() as { sql: string };
+      expect(sql).not.toMatch(/WITHOUT ROWID/i);
+      const indexes = (migrated.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'oidc_models' AND sql IS NOT NULL").all() as { name: string }[])
+        .map(({ name }) => name).sort();
+      expect(indexes).toEqual(['oidc_models_account', 'oidc_models_client', 'oidc_models_expiry', 'oidc_models_grant', 'oidc_models_uid', 'oidc_models_user_code']);
+      expect(migrated.prepare('SELECT count(*) AS rows FROM oidc_models').get()).toEqual({ rows: 2 }); // the code and the session: client-a's token and grant went with it;
+    } finally {
+      migrated.close();
+    }
+  });
+});
