@@ -31,7 +31,7 @@ const BASELINE_SERVER_FLAG = '--baseline-server';
 const CEILING_SERVER_FLAG = '--ceiling-server';
 const MAIN_SCRIPT = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const FERRETDB_SCRIPT = fileURLToPath(new URL('../../scripts/ferretdb.sh', import.meta.url));
-const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
+const NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--experimental-async-context-frame'];
 
 const WARMUP_SECONDS = 1;
 const P99_TARGET_MS = 50;

@@ -125,3 +125,23 @@ describe('deploy/kubernetes/authorization-server.yaml', () => {
     }
   });
 });
+
+describe('the command that starts the server', () => {
+  // Node 22 runs AsyncLocalStorage on promise hooks unless this flag is given (Node 24 does by default);
+  // the hooks cost about a tenth of the CPU of a token request (docs/performance.md).
+  const RUNTIME_FLAG = '--experimental-async-context-frame';
+
+  test('npm start, the Docker image and the Compose recipe all run main.js with the same Node flags', () => {
+    const flagsBefore = (command: string) => /node ((?:--[\w=-]+ )*)dist\/src\/main\.js/.exec(command)?.[1]?.trim().split(' ').sort();
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const dockerCommand = (JSON.parse(/^CMD (\[.*\])$/m.exec(readFileSync('Dockerfile', 'utf8'))![1]!) as string[]).join(' ');
+    const composeCommand = /exec (node .*main\.js)/.exec(readFileSync('deploy/compose.yaml', 'utf8'))![1]!;
+
+    const npmStart = flagsBefore(scripts.start!);
+    expect(npmStart).toContain(RUNTIME_FLAG);
+    expect(flagsBefore(dockerCommand)).toEqual(npmStart);
+    expect(flagsBefore(composeCommand)).toEqual(npmStart);
+    expect(scripts.test).toContain(RUNTIME_FLAG);
+    expect(scripts.bench).toContain(RUNTIME_FLAG);
+  });
+});
