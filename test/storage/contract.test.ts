@@ -37,6 +37,24 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       expect((await store.models.find('Grant', 'g1'))?.payload).toEqual({ v: 2 });
     });
 
+    test('tokens issued in one turn are each stored; one saved again, in the same turn or later, ends as its last save', async () => {
+      const keys = Array.from({ length: 40 }, (_, index) => `issued-${index}`);
+      await Promise.all(keys.map((key) => store.models.upsert('ClientCredentials', key, { payload: { jti: key }, expiresAt: inOneHour(), clientId: 'c-issued' })));
+      const found = await Promise.all(keys.map((key) => store.models.find('ClientCredentials', key)));
+      expect(found.map((record) => record?.payload.jti)).toEqual(keys);
+
+      // In one turn: a save of an existing token, a new one, and the new one saved twice more.
+      await Promise.all([
+        store.models.upsert('ClientCredentials', 'issued-0', { payload: { v: 2 }, expiresAt: inOneHour(), clientId: 'c-issued' }),
+        store.models.upsert('ClientCredentials', 'issued-new', { payload: { v: 1 }, expiresAt: inOneHour() }),
+        store.models.upsert('ClientCredentials', 'issued-new', { payload: { v: 2 }, expiresAt: inOneHour() }),
+        store.models.upsert('ClientCredentials', 'issued-new', { payload: { v: 3 }, expiresAt: inOneHour(), clientId: 'c-issued' }),
+      ]);
+      expect((await store.models.find('ClientCredentials', 'issued-0'))?.payload).toEqual({ v: 2 });
+      expect(await store.models.find('ClientCredentials', 'issued-new')).toMatchObject({ payload: { v: 3 }, clientId: 'c-issued' });
+      expect(await store.models.destroyByClientId('c-issued', 'ClientCredentials')).toBe(41);
+    });
+
     test('the same key under two models is two records', async () => {
       await store.models.upsert('AccessToken', 'shared', { payload: { m: 'a' }, expiresAt: inOneHour() });
       await store.models.upsert('RefreshToken', 'shared', { payload: { m: 'r' }, expiresAt: inOneHour() });

@@ -14,6 +14,7 @@ import {
 } from '../port.js';
 import { caseInsensitiveKey } from '../port.js';
 import { storedUser, toUser } from '../user-documents.js';
+import { GroupedInserts } from './grouped-inserts.js';
 import { isMongoUnavailable, redactUri } from './mongodb-errors.js';
 
 const DEFAULT_DATABASE = 'dcr_authorization_server';
@@ -283,25 +284,37 @@ async function closeWithin(client: MongoClient, timeoutMs: number): Promise<void
   }
 }
 
-class MongoModelStore implements ModelStore {
-  constructor(private readonly collection: Collection<ModelDocument>) {}
+/**
+ * Models whose records are written once, when issued, and never saved again: their upserts are
+ * grouped into one insert per turn of the event loop (the hot path of token issuance).
+ */
+const ISSUED_ONCE = new Set(['AccessToken', 'ClientCredentials', 'AuthorizationCode', 'RefreshToken', 'PushedAuthorizationRequest', 'ReplayDetection']);
 
-  async upsert(model: string, key: string, record: ModelRecord): Promise<void> {
-    await this.collection.replaceOne(
-      { _id: modelId(model, key) },
-      {
-        model,
-        payload: JSON.stringify(record.payload),
-        expiresAt: record.expiresAt ?? null,
-        consumedAt: null,
-        grantId: record.grantId ?? null,
-        clientId: record.clientId ?? null,
-        uid: record.uid ?? null,
-        userCode: record.userCode ?? null,
-        accountId: record.accountId ?? null,
-      },
-      { upsert: true },
-    );
+class MongoModelStore implements ModelStore {
+  readonly #issued: GroupedInserts<ModelDocument>;
+
+  constructor(private readonly collection: Collection<ModelDocument>) {
+    this.#issued = new GroupedInserts(collection, (document) => this.#replace(document));
+  }
+
+  upsert(model: string, key: string, record: ModelRecord): Promise<void> {
+    const document: ModelDocument = {
+      _id: modelId(model, key),
+      model,
+      payload: JSON.stringify(record.payload),
+      expiresAt: record.expiresAt ?? null,
+      consumedAt: null,
+      grantId: record.grantId ?? null,
+      clientId: record.clientId ?? null,
+      uid: record.uid ?? null,
+      userCode: record.userCode ?? null,
+      accountId: record.accountId ?? null,
+    };
+    return ISSUED_ONCE.has(model) ? this.#issued.upsert(document) : this.#replace(document);
+  }
+
+  async #replace({ _id, ...fields }: ModelDocument): Promise<void> {
+    await this.collection.replaceOne({ _id }, fields, { upsert: true });
   }
 
   async find(model: string, key: string): Promise<StoredModelRecord | undefined> {

@@ -1,0 +1,75 @@
+import { MongoBulkWriteError, type Collection, type OptionalUnlessRequiredId } from 'mongodb';
+
+const DUPLICATE_KEY = 11000;
+
+interface Pending<T> {
+  document: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Writes documents that are almost always new (tokens, as they are issued) in groups: every
+ * upsert of one turn of the event loop goes to the database as one unordered insertMany, one
+ * round trip and (on the database) one batch instead of one each. Each caller's promise settles
+ * only when its own document is acknowledged, with the collection's write concern, so nothing is
+ * answered before it is stored. A document whose _id exists already (a record saved again) is
+ * then replaced, as a lone upsert would have, in the order the upserts were made.
+ */
+export class GroupedInserts<T extends { _id: string }> {
+  #pending: Pending<T>[] = [];
+
+  constructor(
+    private readonly collection: Collection<T>,
+    private readonly replace: (document: T) => Promise<void>,
+  ) {}
+
+  upsert(document: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ document, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => void this.#writePending());
+    });
+  }
+
+  async #writePending(): Promise<void> {
+    const pending = this.#pending;
+    this.#pending = [];
+    // A second upsert of the same record in one group is replayed after the group, in order.
+    const ids = new Set<string>();
+    const inserted: Pending<T>[] = [];
+    const replayed: Pending<T>[] = [];
+    for (const entry of pending) {
+      (ids.has(entry.document._id) ? replayed : inserted).push(entry);
+      ids.add(entry.document._id);
+    }
+
+    let failures = new Map<number, { code?: unknown }>();
+    try {
+      await this.collection.insertMany(inserted.map(({ document }) => document as OptionalUnlessRequiredId<T>), { ordered: false });
+    } catch (error) {
+      const writeErrors = error instanceof MongoBulkWriteError && !error.writeConcernError ? [error.writeErrors].flat() : [];
+      // Anything but per-document errors (the database unreachable, a write concern not met) fails every caller.
+      if (writeErrors.length === 0) {
+        for (const entry of pending) entry.reject(error);
+        return;
+      }
+      failures = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
+    }
+
+    const replacing: Pending<T>[] = [];
+    inserted.forEach((entry, index) => {
+      const failure = failures.get(index);
+      if (failure === undefined) entry.resolve();
+      else if (failure.code === DUPLICATE_KEY) replacing.push(entry);
+      else entry.reject(failure);
+    });
+    for (const entry of [...replacing, ...replayed]) {
+      try {
+        await this.replace(entry.document);
+        entry.resolve();
+      } catch (error) {
+        entry.reject(error);
+      }
+    }
+  }
+}
