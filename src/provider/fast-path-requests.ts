@@ -132,14 +132,28 @@ function eligibleRequest(ctx: Context): boolean {
 }
 
 /** The body; a client that hangs up halfway gets (if anyone is listening) a 400, as oidc-provider gives it. */
-async function readBody(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
-  } catch {
-    throw new ApiError('invalid_request', 'failed to read the request body');
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(ctx: Context): Promise<string> {
+  // Stream events rather than an async iterator, which costs a few % of a token request's CPU.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const request = ctx.req;
+    const fail = () => {
+      cleanUp();
+      reject(new ApiError('invalid_request', 'failed to read the request body'));
+    };
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const onEnd = () => {
+      cleanUp();
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onClose = () => {
+      if (!request.complete) fail();
+    };
+    function cleanUp() {
+      request.off('data', onData).off('end', onEnd).off('error', fail).off('close', onClose);
+    }
+    request.on('data', onData).once('end', onEnd).once('error', fail).once('close', onClose);
+  });
 }
 
 /**
