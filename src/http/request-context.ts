@@ -5,7 +5,7 @@ import type { Context, Next } from 'koa';
 import type { Logger } from '../logging/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RequestTracing } from '../tracing/index.js';
-import { StoreUnavailableError } from '../storage/index.js';
+import { storeOutageOf } from '../storage/index.js';
 import { ApiError } from './api-error.js';
 import { requestFacts } from './request-facts.js';
 
@@ -40,7 +40,7 @@ export function requestContext(logger: Logger, metrics?: Metrics, tracing?: Requ
       let rendered: ApiError;
       if (error instanceof ApiError) {
         rendered = error;
-      } else if (error instanceof StoreUnavailableError) {
+      } else if (storeOutageOf(error)) {
         logger.warn('store unavailable', { requestId, error });
         rendered = storeUnavailable();
       } else {

@@ -7,7 +7,7 @@ import type { AuditTrail } from '../audit/index.js';
 import { ApiError } from '../http/api-error.js';
 import { rateLimitKey } from '../http/client-address.js';
 import { createRouter } from '../http/routing.js';
-import { StoreUnavailableError } from '../storage/index.js';
+import { storeOutageOf } from '../storage/index.js';
 import type { PasswordCheckResult, SignInLimiter, UserDirectory } from '../users/index.js';
 import type { CsrfTokens } from './csrf.js';
 import { formValue, readFormBody } from './form-body.js';
@@ -235,7 +235,7 @@ function pageErrors(pages: Pages) {
 
 function pageError(error: unknown): { status: number; error: string; description: string; headers: Record<string, string> } | undefined {
   if (error instanceof ApiError) return { status: error.status, error: error.error, description: error.description, headers: error.headers };
-  if (error instanceof StoreUnavailableError) {
+  if (storeOutageOf(error)) {
     return { status: 503, error: 'temporarily_unavailable', description: 'the server cannot serve right now; try again in a moment', headers: { 'Retry-After': '5' } };
   }
   if (error instanceof providerErrors.SessionNotFound) {

@@ -14,7 +14,7 @@ import { reuseClientInstances } from './client-instances.js';
 import { compareHashedClientSecrets } from './client-secrets.js';
 import { invalidClientStatus } from './invalid-client-status.js';
 import { createErrorRenderer } from './render-error.js';
-import { providerEdges } from './store-errors.js';
+import { forProvider, providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { claimsByScope, peopleConfiguration } from './people.js';
 import { clientIdMetadataDocuments } from './client-id-metadata.js';
@@ -53,11 +53,14 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 export function createProvider(dependencies: ProviderDependencies): Provider {
   const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages } = dependencies;
   let provider: Provider | undefined;
+  // oidc-provider renders an error of its own as itself, anything else as 500: a store outage met
+  // in its hooks (accounts, remembered consent, claims) must reach it as its 503.
+  const findUser = (id: string) => forProvider(() => dependencies.findUser(id));
   const documents = clientIdMetadataDocuments(
     configuration.clientIdMetadataDocuments,
     resolvePolicies(configuration).get(configuration.clientIdMetadataDocuments.policy)!,
   );
-  const people = peopleConfiguration({ signIn: configuration.signIn, findUser: dependencies.findUser, models: store.models, pages, claimMapper });
+  const people = peopleConfiguration({ signIn: configuration.signIn, findUser, models: store.models, pages, claimMapper });
   const groups = configuration.signIn.groupsClaim;
 
   const providerConfiguration = {
@@ -87,7 +90,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     rotateRefreshToken: people.rotateRefreshToken,
     loadExistingGrant: people.loadExistingGrant,
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraClientMetadata },
-    extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper, dependencies.findUser),
+    extraTokenClaims: createExtraTokenClaims(() => provider!, claimMapper, findUser),
     features: {
       devInteractions: { enabled: false },
       clientIdMetadataDocument: documents.feature,
@@ -97,7 +100,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
       resourceIndicators: createResourceIndicators(
-        resourceServers, availableToSignIn(configuration, resourceServers), onlyAdministrators(configuration, resourceServers, dependencies.findUser),
+        resourceServers, availableToSignIn(configuration, resourceServers), onlyAdministrators(configuration, resourceServers, findUser),
       ),
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
@@ -119,7 +122,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     verifier,
     revocations: dependencies.revocations,
     issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
-    isActiveUser: async (userId) => (await dependencies.findUser(userId))?.disabled === false,
+    isActiveUser: async (userId) => (await findUser(userId))?.disabled === false,
     // Through oidc-provider's model: the store keeps grants under a keyed hash of their id.
     isLiveGrant: async (grantId) => (await provider!.Grant.find(grantId)) !== undefined,
     onIntrospected: dependencies.onIntrospected,

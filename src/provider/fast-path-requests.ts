@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 
 import { ApiError } from '../http/api-error.js';
 import { requestFacts } from '../http/request-facts.js';
-import { StoreUnavailableError } from '../storage/index.js';
+import { storeOutageOf } from '../storage/index.js';
 
 /**
  * What the fast paths (token issuance, JWT introspection) share: which requests they may read,
@@ -162,11 +162,4 @@ function readBody(ctx: Context): Promise<string> {
  */
 function asOwnStoreError(error: unknown): never {
   throw storeOutageOf(error) ?? error;
-}
-
-/** The store outage behind an error: the error itself, or the cause oidc-provider's 503 wraps. */
-function storeOutageOf(error: unknown): StoreUnavailableError | undefined {
-  if (error instanceof StoreUnavailableError) return error;
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  return cause instanceof StoreUnavailableError ? cause : undefined;
 }

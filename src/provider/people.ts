@@ -6,6 +6,7 @@ import type { ClientDisplay, Pages } from '../interactions/pages.js';
 import type { ClaimMapper } from '../claims/index.js';
 import type { ModelStore, UserRecord } from '../storage/index.js';
 import { toClientView, toUserView } from './token-claims.js';
+import { forProvider } from './store-errors.js';
 
 export interface PeopleDependencies {
   signIn: SignInConfig;
@@ -107,7 +108,7 @@ export function peopleConfiguration({ signIn, findUser, models, pages, claimMapp
       // Consent is remembered per user and client, beyond one session (as Keycloak and Okta do).
       const accountId = oidc.session?.accountId;
       if (!accountId) return undefined;
-      const grants = await models.findByAccountId('Grant', accountId, 200);
+      const grants = await forProvider(() => models.findByAccountId('Grant', accountId, 200));
       const earlier = grants.find(({ record }) => record.payload.clientId === oidc.client!.clientId);
       return earlier?.record.grantId ? oidc.provider.Grant.find(earlier.record.grantId) : undefined;
     },

@@ -2,7 +2,7 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { RETRY_AFTER_SECONDS } from '../http/request-context.js';
 import { requestFacts } from '../http/request-facts.js';
-import { StoreUnavailableError } from '../storage/index.js';
+import { StoreUnavailableError, storeOutageOf } from '../storage/index.js';
 
 /**
  * A store that cannot serve, as oidc-provider's own error handlers render it: 503
@@ -38,7 +38,7 @@ export const providerEdges = (afterRoute: (ctx: KoaContextWithOIDC) => Promise<v
     facts.route = ctx.oidc?.route ?? facts.route;
     facts.clientId = ctx.oidc?.client?.clientId ?? facts.clientId;
   } catch (error) {
-    const unavailable = error instanceof StoreUnavailableError;
+    const unavailable = storeOutageOf(error) !== undefined;
     ctx.status = unavailable ? 503 : 500;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = unavailable

@@ -9,7 +9,7 @@ export { REGISTRATION_ACCESS_TOKEN_MODEL, caseInsensitiveKey } from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
 export { CachedRevocations } from './cached-revocations.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
-export { DuplicateClientError, DuplicateUserError, StoreUnavailableError } from './errors.js';
+export { DuplicateClientError, DuplicateUserError, StoreUnavailableError, storeOutageOf } from './errors.js';
 export type { StoreObserver } from './guarded-store.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';
 

@@ -18,7 +18,7 @@ const IAT = 'admin-test-initial-access-token-0123456789';
 const GATEWAY = { id: 'gateway', secret: 'gateway-secret-0123456789abcdef' };
 const CC = { grant_types: ['client_credentials'], scope: 'orders:read' };
 /** Short limits, so that an outage shows within a second or two. */
-const OUTAGE_CONFIG = { storeTimeoutSeconds: 1, clientCacheSeconds: 0, http: { requestDeadlineSeconds: 3 } };
+const OUTAGE_CONFIG = { storeTimeoutSeconds: 1, clientCacheSeconds: 0, http: { requestDeadlineSeconds: 3 }, signIn: { passwordHashCost: 10 } };
 
 const admin = (url: string) => ({
   get: (path: string) => request(url).get(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
@@ -91,6 +91,46 @@ describe('MongoDB that stops answering, or is gone', () => {
     await request(server.url).get('/healthz').expect(200);
     await request(server.url).post('/token').set('Authorization', basicAuth(client.client_id, client.client_secret))
       .type('form').send({ grant_type: 'client_credentials', scope: 'orders:read' }).expect(200);
+  });
+
+  test('a sign-in whose database freezes: its pages and the authorization endpoint answer 503, never 500, and the sign-in goes on once it thaws', async () => {
+    const redirectUri = 'http://127.0.0.1:9/cb';
+    const client = (await admin(server.url).post('/clients', {
+      grant_types: ['authorization_code'], redirect_uris: [redirectUri], scope: 'openid', token_endpoint_auth_method: 'none',
+    }).expect(201)).body;
+    await admin(server.url).post('/users', { username: 'frozen-alice', password: 'a long and uncommon passphrase' }).expect(201);
+    const browser = request.agent(server.url);
+    const authorize = () => browser.get('/auth').query({
+      client_id: client.client_id, response_type: 'code', redirect_uri: redirectUri, scope: 'openid', state: 'state-1',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+
+    // Frozen while the sign-in page is shown (our route reads the interaction through oidc-provider).
+    const signInPage = (await authorize().expect(303)).headers.location as string;
+    const form = await browser.get(signInPage).expect(200);
+    proxy.freeze();
+    const page = await timed(() => browser.get(signInPage));
+    expect(page.result.status).toBe(503);
+    expect(page.result.headers['retry-after']).toMatch(/^\d+$/);
+    expect(page.ms).toBeLessThan(3_000);
+    proxy.thaw();
+
+    // Frozen between the sign-in and the authorization endpoint's resumption: without its store the
+    // server cannot load the interaction it would redirect from, so it answers 503 itself.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.text)![1]!;
+    const signedIn = await browser.post(`${signInPage}/login`).type('form')
+      .send({ csrf, username: 'frozen-alice', password: 'a long and uncommon passphrase' }).expect(303);
+    proxy.freeze();
+    const resumed = await timed(() => browser.get(new URL(signedIn.headers.location as string, server.url).pathname));
+    expect(resumed.result.status).toBe(503);
+    expect(resumed.result.headers['retry-after']).toMatch(/^\d+$/);
+    expect(resumed.ms).toBeLessThan(3_000);
+
+    proxy.thaw();
+    // The same resumption then goes on to the consent page: the sign-in survived the outage.
+    const next = await browser.get(new URL(signedIn.headers.location as string, server.url).pathname).expect(303);
+    expect(next.headers.location).toMatch(/^\/interaction\/[\w-]+$/);
+    await browser.get(next.headers.location as string).expect(200).expect(/Allow/);
   });
 
   test('a database that is gone answers 503, not 500', async () => {
