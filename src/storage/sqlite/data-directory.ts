@@ -1,7 +1,12 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { sqliteErrorCode } from './sqlite-errors.js';
 
 const LOCK_FILE = 'server.pid';
+/** A database file that exists only to be locked: the exclusion between processes. */
+const LOCK_DATABASE = 'server.lock';
 const DIRECTORY_MODE = 0o700;
 const FILE_MODE = 0o600;
 
@@ -23,21 +28,47 @@ export function prepareDataDirectory(dataDir: string, databaseFile: string): voi
 }
 
 /**
- * 0600 on the store's files. Only chmod, never open: closing any descriptor of the database
- * file would drop the process's POSIX locks on it, SQLite's exclusive lock among them.
+ * 0600 on the store's files. Only chmod, never open: closing any descriptor of a database file
+ * would drop the process's POSIX locks on it, SQLite's locks among them.
  */
 export function restrictFiles(dataDir: string, databaseFile: string): void {
   const directory = resolve(dataDir);
-  for (const file of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, LOCK_FILE]) {
+  for (const file of [databaseFile, `${databaseFile}-wal`, `${databaseFile}-shm`, LOCK_FILE, LOCK_DATABASE]) {
     const path = join(directory, file);
     if (existsSync(path)) chmodSync(path, FILE_MODE);
   }
 }
 
 /**
- * Records this process as the store's holder, beside it. The exclusion itself is SQLite's lock on
- * the database file (released by the kernel when the process dies, so never stale); this file
- * only lets a second process name the first. Returns what removes the record.
+ * Makes this process the only one using the directory, until the returned function is called or
+ * the process dies: SQLite's exclusive lock on a file of its own (the kernel releases it with the
+ * process, so it is never stale). The store's database itself is shared with the checkpointer's
+ * thread, so it cannot hold that lock.
+ */
+export function holdDirectoryLock(dataDir: string): () => void {
+  const path = join(resolve(dataDir), LOCK_DATABASE);
+  let lock: DatabaseSync | undefined;
+  try {
+    // Created 0600 when missing; never opened otherwise (see restrictFiles: it would drop our locks).
+    if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
+    lock = new DatabaseSync(path);
+    // The first write in exclusive locking mode takes the lock and keeps it until the connection closes.
+    lock.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0; PRAGMA journal_mode = MEMORY;');
+    lock.exec(`CREATE TABLE IF NOT EXISTS holder (pid INTEGER); BEGIN EXCLUSIVE; DELETE FROM holder; INSERT INTO holder VALUES (${process.pid}); COMMIT;`);
+  } catch (error) {
+    lock?.close();
+    if (sqliteErrorCode(error) === 5 /* SQLITE_BUSY */ || sqliteErrorCode(error) === 6 /* SQLITE_LOCKED */) throw lockHeldElsewhere(dataDir);
+    throw new Error(`cannot use ${resolve(dataDir)} as the embedded store's data directory (DATA_DIR): ${(error as Error).message}`, { cause: error });
+  }
+  const held = lock;
+  return () => {
+    if (held.isOpen) held.close();
+  };
+}
+
+/**
+ * Records this process as the store's holder, beside it. The exclusion itself is the lock above;
+ * this file only lets a second process name the first. Returns what removes the record.
  */
 export function recordLockHolder(dataDir: string): () => void {
   const path = join(resolve(dataDir), LOCK_FILE);

@@ -12,7 +12,8 @@ import {
 } from '../port.js';
 import { caseInsensitiveKey } from '../port.js';
 import { storedUser, toUser } from '../user-documents.js';
-import { lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFiles } from './data-directory.js';
+import { startCheckpointer } from './checkpointer.js';
+import { holdDirectoryLock, lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFiles } from './data-directory.js';
 import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
@@ -170,7 +171,8 @@ export class SqliteStore implements Store {
   readonly registrations: RegistrationStore;
   readonly users: UserStore;
   readonly #db: DatabaseSync;
-  readonly #releaseLock: () => void;
+  readonly #release: StoreRelease;
+  #closed: Promise<void> | undefined;
   readonly #models: SqliteModelStore;
   readonly #sweeps: StatementSync[];
   readonly #probe: StatementSync;
@@ -179,42 +181,47 @@ export class SqliteStore implements Store {
   static open(dataDir: string, { observe }: { timeoutMs?: number; observe?: StoreObserver } = {}): Store {
     const path = join(dataDir, DATABASE_FILE);
     prepareDataDirectory(dataDir, DATABASE_FILE);
+    const releaseDirectory = holdDirectoryLock(dataDir);
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);
-      // Exclusive locking mode: the first write below takes the database lock and keeps it until
-      // the connection closes (or the process dies), and WAL then needs no shared-memory file.
-      // synchronous = NORMAL in WAL mode: a commit survives the process being killed (kill -9)
-      // and the database stays consistent on power loss; the WAL is synced at checkpoints (kept at
-      // SQLite's default size: larger ones are rarer but each blocks longer, which the p99 shows).
-      db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-      db.exec('BEGIN EXCLUSIVE; COMMIT;');
+      // WAL with synchronous = NORMAL: a commit survives the process being killed (kill -9) and the
+      // database stays consistent on power loss; the WAL is synced at checkpoints, which a thread
+      // of their own runs (checkpointer.ts). The writer checkpoints only if that thread falls far
+      // behind (10,000 pages, ~40 MiB of WAL).
+      db.exec('PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000;');
+      db.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (error) {
       db?.close();
+      releaseDirectory();
+      // An earlier version, still running, holds the database itself exclusively.
       if (sqliteErrorCode(error) === 5 /* SQLITE_BUSY */ || sqliteErrorCode(error) === 6 /* SQLITE_LOCKED */) {
         throw lockHeldElsewhere(dataDir);
       }
       throw new Error(`cannot open the embedded store ${path}: ${(error as Error).message}`, { cause: error });
     }
-    let releaseLock: (() => void) | undefined;
+    let releaseRecord: (() => void) | undefined;
     try {
-      releaseLock = recordLockHolder(dataDir);
+      releaseRecord = recordLockHolder(dataDir);
       db.exec(SCHEMA);
       migrate(db);
       restrictFiles(dataDir, DATABASE_FILE);
+      const stopCheckpointer = startCheckpointer(path);
+      const release = { stopCheckpointer, releaseDirectory: () => { releaseRecord!(); releaseDirectory(); } };
       // node:sqlite is synchronous: an operation is over before its promise exists, so it needs
       // no deadline (busy_timeout 0: a lock never makes it wait).
-      return guardStore(new SqliteStore(db, releaseLock), { timeoutMs: undefined, isUnavailable: isSqliteUnavailable, observe });
+      return guardStore(new SqliteStore(db, release), { timeoutMs: undefined, isUnavailable: isSqliteUnavailable, observe });
     } catch (error) {
       db.close();
-      releaseLock?.();
+      releaseRecord?.();
+      releaseDirectory();
       throw new Error(`cannot open the embedded store ${path}: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  private constructor(db: DatabaseSync, releaseLock: () => void) {
+  private constructor(db: DatabaseSync, release: StoreRelease) {
     this.#db = db;
-    this.#releaseLock = releaseLock;
+    this.#release = release;
     this.#models = new SqliteModelStore(db);
     this.models = this.#models;
     this.clients = new SqliteClientStore(db);
@@ -240,12 +247,24 @@ export class SqliteStore implements Store {
     return this.#sweeps.reduce((deleted, statement) => deleted + Number(statement.run(now.getTime()).changes), 0);
   }
 
-  async close(): Promise<void> {
-    if (!this.#db.isOpen) return;
-    this.#models.commitPending();
-    this.#db.close();
-    this.#releaseLock();
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#models.commitPending();
+      // The checkpointer's connection closes first: the last connection to close checkpoints what
+      // is left and removes the WAL; only then is the directory free for another process.
+      await this.#release.stopCheckpointer();
+      this.#models.commitPending();
+      this.#db.close();
+      this.#release.releaseDirectory();
+    })();
+    return this.#closed;
   }
+}
+
+interface StoreRelease {
+  stopCheckpointer(): Promise<void>;
+  /** Removes the holder's record and unlocks the directory. */
+  releaseDirectory(): void;
 }
 
 /** Brings a database written by an earlier version up to the current schema. */

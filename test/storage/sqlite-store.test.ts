@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -62,6 +62,43 @@ describe('embedded store written by an earlier version', () => {
       expect(migrated.prepare('SELECT count(*) AS rows FROM oidc_models').get()).toEqual({ rows: 2 }); // the code and the session: client-a's token and grant went with it;
     } finally {
       migrated.close();
+    }
+  });
+});
+
+describe('embedded store checkpoints', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'as-sqlite-checkpoints-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('tokens reach the database file while the store is open: a thread of its own copies the WAL, the writer does not wait for it', async () => {
+    const store = SqliteStore.open(dataDir);
+    const databaseFile = join(dataDir, 'authorization-server.sqlite');
+    try {
+      const before = statSync(databaseFile).size;
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      for (let batch = 0; batch < 20; batch += 1) {
+        await Promise.all(Array.from({ length: 100 }, (_, index) => store.models.upsert('ClientCredentials', `checkpointed-${batch}-${index}`, {
+          payload: { jti: `checkpointed-${batch}-${index}`, padding: 'x'.repeat(300) }, expiresAt, clientId: 'c',
+        })));
+      }
+      // 2,000 rows are far below the writer's own checkpoint threshold (10,000 WAL pages): only the checkpointer copies them.
+      const deadline = Date.now() + 5_000;
+      while (statSync(databaseFile).size < before + 500_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statSync(databaseFile).size).toBeGreaterThanOrEqual(before + 500_000);
+      expect(await store.models.find('ClientCredentials', 'checkpointed-19-99')).toMatchObject({ clientId: 'c' });
+    } finally {
+      await store.close();
+    }
+    // Closed: the WAL is folded into the database and removed, and the directory is free again.
+    expect(() => statSync(`${databaseFile}-wal`)).toThrow();
+    const reopened = SqliteStore.open(dataDir);
+    try {
+      expect(await reopened.models.find('ClientCredentials', 'checkpointed-0-0')).toBeDefined();
+    } finally {
+      await reopened.close();
     }
   });
 });
