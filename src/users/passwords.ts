@@ -21,12 +21,30 @@ const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 const HASH_PATTERN = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,64})\$([A-Za-z0-9_-]{32,128})$/;
 
-function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParameters): Promise<Buffer> {
-  const N = 2 ** ln;
-  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
+/**
+ * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which
+ * also signs every access token: at most this many derivations run at once, the others wait their
+ * turn, so that a burst of sign-ins (or of guesses) never holds token issuance up.
+ */
+const MAX_CONCURRENT_DERIVATIONS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParameters): Promise<Buffer> {
+  if (running >= MAX_CONCURRENT_DERIVATIONS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running += 1;
+  try {
+    const N = 2 ** ln;
+    const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
+    return await new Promise((resolve, reject) => {
+      scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+    });
+  } finally {
+    // The slot passes straight to the next in line, if any.
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  }
 }
 
 const encode = ({ ln, r, p }: ScryptParameters, salt: Buffer, key: Buffer): string =>

@@ -1,0 +1,32 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+
+import { PasswordHasher } from '../../src/users/passwords.js';
+
+describe('password hashing', () => {
+  test('a hash verifies its password only, and a weaker one asks to be upgraded', async () => {
+    const weak = new PasswordHasher({ ln: 10, r: 8, p: 1 });
+    const current = new PasswordHasher({ ln: 11, r: 8, p: 1 });
+    const hash = await weak.hash('a long and uncommon passphrase');
+    expect(hash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
+    expect(await current.verify('a long and uncommon passphrase', hash)).toEqual({ valid: true, needsUpgrade: true });
+    expect(await weak.verify('a long and uncommon passphrase', hash)).toEqual({ valid: true, needsUpgrade: false });
+    expect(await current.verify('another passphrase', hash)).toEqual({ valid: false, needsUpgrade: false });
+    expect(await current.verify('anything', undefined)).toEqual({ valid: false, needsUpgrade: false });
+  });
+
+  test('a burst of sign-ins leaves thread-pool room for signing tokens: a signature asked for after eight hashes ends before any of them', async () => {
+    const hasher = new PasswordHasher(); // the default cost: tens of milliseconds per hash
+    const hash = await hasher.hash('a long and uncommon passphrase');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const finished: string[] = [];
+    const hashes = Array.from({ length: 8 }, (_, index) => hasher.verify('a guess', hash).then(() => finished.push(`hash ${index}`)));
+    const signature = new Promise<void>((resolve, reject) => sign('sha256', Buffer.from('token'), privateKey, (error) => {
+      if (error) reject(error);
+      finished.push('signature');
+      resolve();
+    }));
+    await Promise.all([...hashes, signature]);
+    expect(finished[0]).toBe('signature');
+    expect(finished).toHaveLength(9);
+  });
+});
