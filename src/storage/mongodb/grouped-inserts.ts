@@ -1,7 +1,5 @@
 import { MongoBulkWriteError, type Collection, type OptionalUnlessRequiredId } from 'mongodb';
 
-const DUPLICATE_KEY = 11000;
-
 interface Pending<T> {
   document: T;
   resolve(): void;
@@ -43,25 +41,27 @@ export class GroupedInserts<T extends { _id: string }> {
       ids.add(entry.document._id);
     }
 
-    let failures = new Map<number, { code?: unknown }>();
+    let failed = new Set<number>();
     try {
       await this.collection.insertMany(inserted.map(({ document }) => document as OptionalUnlessRequiredId<T>), { ordered: false });
     } catch (error) {
-      const writeErrors = error instanceof MongoBulkWriteError && !error.writeConcernError ? [error.writeErrors].flat() : [];
-      // Anything but per-document errors (the database unreachable, a write concern not met) fails every caller.
-      if (writeErrors.length === 0) {
+      // Per-document errors only, and the write concern met: every other document is stored.
+      // Anything else (the database unreachable, a write concern not met) fails every caller.
+      const perDocument = error instanceof MongoBulkWriteError && error.result?.getWriteConcernError() === undefined
+        ? [error.writeErrors].flat() : [];
+      if (perDocument.length === 0) {
         for (const entry of pending) entry.reject(error);
         return;
       }
-      failures = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
+      failed = new Set(perDocument.map((writeError) => writeError.index));
     }
 
-    const replacing: Pending<T>[] = [];
-    inserted.forEach((entry, index) => {
-      const failure = failures.get(index);
-      if (failure === undefined) entry.resolve();
-      else if (failure.code === DUPLICATE_KEY) replacing.push(entry);
-      else entry.reject(failure);
+    // A document refused in the group (its _id exists: a record saved again; or anything else) is
+    // written alone, as a lone upsert would have been, which reports its own error if it has one.
+    const replacing = inserted.filter((entry, index) => {
+      if (failed.has(index)) return true;
+      entry.resolve();
+      return false;
     });
     for (const entry of [...replacing, ...replayed]) {
       try {
