@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,4 +102,36 @@ describe('embedded store checkpoints', () => {
       await reopened.close();
     }
   });
+});
+
+describe('embedded store directory lock', () => {
+  const LOCKER = `
+    const { holdDirectoryLock } = await import(process.argv[1]);
+    const [dataDir, at] = [process.argv[2], Number(process.argv[3])];
+    while (Date.now() < at) { /* start at the same moment as the other process */ }
+    try { holdDirectoryLock(dataDir); process.stdout.write('held'); } catch (error) { process.stdout.write(String(error.message)); }
+    setTimeout(() => {}, 800);`;
+  const lockerAt = (dataDir: string, at: number) => new Promise<string>((resolve) => {
+    const module = join(process.cwd(), 'dist', 'src', 'storage', 'sqlite', 'data-directory.js');
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', LOCKER, module, dataDir, String(at)]);
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.on('exit', () => resolve(output));
+  });
+
+  test('two processes starting at the same moment: exactly one holds the directory, the other is refused as in use', async () => {
+    for (let round = 0; round < 4; round += 1) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'as-sqlite-lock-'));
+      try {
+        // An existing lock file, as after any earlier start.
+        await lockerAt(dataDir, Date.now());
+        const at = Date.now() + 400;
+        const outcomes = await Promise.all([lockerAt(dataDir, at), lockerAt(dataDir, at)]);
+        expect(outcomes.filter((outcome) => outcome === 'held')).toHaveLength(1);
+        expect(outcomes.find((outcome) => outcome !== 'held')).toContain('is in use by');
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  }, 30_000);
 });

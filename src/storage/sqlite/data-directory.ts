@@ -47,23 +47,46 @@ export function restrictFiles(dataDir: string, databaseFile: string): void {
  */
 export function holdDirectoryLock(dataDir: string): () => void {
   const path = join(resolve(dataDir), LOCK_DATABASE);
-  let lock: DatabaseSync | undefined;
   try {
     // Created 0600 when missing; never opened otherwise (see restrictFiles: it would drop our locks).
     if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
-    lock = new DatabaseSync(path);
-    // The first write in exclusive locking mode takes the lock and keeps it until the connection closes.
-    lock.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0; PRAGMA journal_mode = MEMORY;');
-    lock.exec(`CREATE TABLE IF NOT EXISTS holder (pid INTEGER); BEGIN EXCLUSIVE; DELETE FROM holder; INSERT INTO holder VALUES (${process.pid}); COMMIT;`);
   } catch (error) {
-    lock?.close();
-    if (sqliteErrorCode(error) === 5 /* SQLITE_BUSY */ || sqliteErrorCode(error) === 6 /* SQLITE_LOCKED */) throw lockHeldElsewhere(dataDir);
     throw new Error(`cannot use ${resolve(dataDir)} as the embedded store's data directory (DATA_DIR): ${(error as Error).message}`, { cause: error });
   }
-  const held = lock;
-  return () => {
-    if (held.isOpen) held.close();
-  };
+  // Two processes starting at the same moment can each hold the shared lock the other needs to
+  // give up: both are refused, then both try again a moment apart, and one of them wins.
+  for (let attempt = 1; ; attempt += 1) {
+    const lock = new DatabaseSync(path);
+    try {
+      // Nothing is ever written: in exclusive locking mode the transaction's lock stays until the connection closes.
+      lock.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0;');
+      lock.exec('BEGIN EXCLUSIVE; COMMIT;');
+      return () => {
+        if (lock.isOpen) lock.close();
+      };
+    } catch (error) {
+      lock.close();
+      const code = sqliteErrorCode(error);
+      if (code === 5 /* SQLITE_BUSY */ || code === 6 /* SQLITE_LOCKED */) {
+        if (attempt < LOCK_ATTEMPTS) {
+          sleepSync(20 + Math.floor(Math.random() * 60));
+          continue;
+        }
+        throw lockHeldElsewhere(dataDir);
+      }
+      if (code === 11 /* SQLITE_CORRUPT */ || code === 26 /* SQLITE_NOTADB */) {
+        throw new Error(`the embedded store's lock file ${path} is damaged: with no server running on this DATA_DIR, delete it and start again`, { cause: error });
+      }
+      throw new Error(`cannot use ${resolve(dataDir)} as the embedded store's data directory (DATA_DIR): ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+const LOCK_ATTEMPTS = 5;
+
+/** Start-up only (opening the store is synchronous): waits without an event loop. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
