@@ -80,7 +80,11 @@ async function start(): Promise<void> {
     ? await listenForMetrics(configuration, metricsApp(metrics, configuration.metrics.token))
     : undefined;
   const tracing = createRequestTracing(process.env);
-  const store = await openStore(configuration, (operation, seconds, failed) => metrics.storeOperation(operation, seconds, failed));
+  const store = await openStore(
+    configuration,
+    (operation, seconds, failed) => metrics.storeOperation(operation, seconds, failed),
+    (message, error) => logger.warn(message, { error }),
+  );
   logger.info('store opened', { backend: store.backend, expiryMode: store.expiryMode });
 
   let server;

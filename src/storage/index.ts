@@ -17,7 +17,11 @@ export { SqliteStore } from './sqlite/sqlite-store.js';
 export async function openStore(
   configuration: Pick<Configuration, 'mongodbUri' | 'dataDir' | 'storeTimeoutSeconds'>,
   observe?: StoreObserver,
+  /** Work the store does on its own that failed (the embedded store's checkpointer): worth a log line, not a request's error. */
+  onBackgroundError?: (message: string, error: unknown) => void,
 ): Promise<Store> {
   const options = { timeoutMs: configuration.storeTimeoutSeconds * 1000, observe };
-  return configuration.mongodbUri ? MongoStore.connect(configuration.mongodbUri, options) : SqliteStore.open(configuration.dataDir, options);
+  return configuration.mongodbUri
+    ? MongoStore.connect(configuration.mongodbUri, options)
+    : SqliteStore.open(configuration.dataDir, { ...options, onBackgroundError });
 }

@@ -85,7 +85,7 @@ describe('embedded store checkpoints', () => {
           payload: { jti: `checkpointed-${batch}-${index}`, padding: 'x'.repeat(300) }, expiresAt, clientId: 'c',
         })));
       }
-      // 2,000 rows are far below the writer's own checkpoint threshold (10,000 WAL pages): only the checkpointer copies them.
+      // 2,000 rows are below the writer's own checkpoint threshold (2,000 WAL pages): only the checkpointer copies them.
       const deadline = Date.now() + 5_000;
       while (statSync(databaseFile).size < before + 500_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(statSync(databaseFile).size).toBeGreaterThanOrEqual(before + 500_000);
@@ -109,17 +109,18 @@ describe('embedded store directory lock', () => {
     const { holdDirectoryLock } = await import(process.argv[1]);
     const [dataDir, at] = [process.argv[2], Number(process.argv[3])];
     while (Date.now() < at) { /* start at the same moment as the other process */ }
-    try { holdDirectoryLock(dataDir); process.stdout.write('held'); } catch (error) { process.stdout.write(String(error.message)); }
+    // The release function is dropped and garbage collected at once: the lock must outlive it.
+    try { holdDirectoryLock(dataDir); globalThis.gc(); process.stdout.write('held'); } catch (error) { process.stdout.write(String(error.message)); }
     setTimeout(() => {}, 800);`;
   const lockerAt = (dataDir: string, at: number) => new Promise<string>((resolve) => {
     const module = join(process.cwd(), 'dist', 'src', 'storage', 'sqlite', 'data-directory.js');
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', LOCKER, module, dataDir, String(at)]);
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--expose-gc', '--input-type=module', '-e', LOCKER, module, dataDir, String(at)]);
     let output = '';
     child.stdout.on('data', (chunk) => { output += chunk; });
     child.on('exit', () => resolve(output));
   });
 
-  test('two processes starting at the same moment: exactly one holds the directory, the other is refused as in use', async () => {
+  test('two processes starting at the same moment: exactly one holds the directory (whatever is collected), the other is refused as in use', async () => {
     for (let round = 0; round < 4; round += 1) {
       const dataDir = mkdtempSync(join(tmpdir(), 'as-sqlite-lock-'));
       try {

@@ -10,11 +10,11 @@ const STOP_TIMEOUT_MS = 2_000;
  * models table, checkpoints on the writer's thread cost it 39 µs of CPU and 83 µs of wall time per
  * token insert, against 23 µs without them (docs/performance.md). Returns what stops it.
  */
-export function startCheckpointer(path: string): () => Promise<void> {
+export function startCheckpointer(path: string, onError: (error: unknown) => void): () => Promise<void> {
   const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { path, intervalMs: CHECKPOINT_INTERVAL_MS } });
   worker.unref();
-  // A checkpointer that fails leaves the writer's own checkpoints in place: nothing to report to a request.
-  worker.on('error', () => {});
+  // A checkpointer that fails leaves the writer's own checkpoints in place: worth a log line, not a request's error.
+  worker.on('error', onError);
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return async () => {
     worker.postMessage('stop');

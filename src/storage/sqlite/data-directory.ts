@@ -61,7 +61,9 @@ export function holdDirectoryLock(dataDir: string): () => void {
       // Nothing is ever written: in exclusive locking mode the transaction's lock stays until the connection closes.
       lock.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 0;');
       lock.exec('BEGIN EXCLUSIVE; COMMIT;');
+      heldLocks.add(lock);
       return () => {
+        heldLocks.delete(lock);
         if (lock.isOpen) lock.close();
       };
     } catch (error) {
@@ -83,6 +85,8 @@ export function holdDirectoryLock(dataDir: string): () => void {
 }
 
 const LOCK_ATTEMPTS = 5;
+/** A connection that is collected closes, and its lock goes with it: held here until released. */
+const heldLocks = new Set<DatabaseSync>();
 
 /** Start-up only (opening the store is synchronous): waits without an event loop. */
 function sleepSync(ms: number): void {
