@@ -27,18 +27,33 @@ const HASH_PATTERN = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0
  * turn, so that a burst of sign-ins (or of guesses) never holds token issuance up.
  */
 const MAX_CONCURRENT_DERIVATIONS = 2;
+/**
+ * Password checks waiting for a turn, at most: past it a check is refused at once (the sign-in
+ * answers 503), so that a flood of guesses cannot queue work that outlives it, nor make a real
+ * sign-in wait behind minutes of it. Setting a password waits whatever the queue holds.
+ */
+const MAX_WAITING_CHECKS = 16;
 let running = 0;
 const waiting: (() => void)[] = [];
 
-async function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParameters): Promise<Buffer> {
-  if (running >= MAX_CONCURRENT_DERIVATIONS) await new Promise<void>((resolve) => waiting.push(resolve));
-  else running += 1;
+/** Too many password checks are waiting already: try again in a moment. */
+export class PasswordChecksBusyError extends Error {
+  override name = 'PasswordChecksBusyError';
+}
+
+/** Derives the key; resolves with it and the time the derivation itself took (not its wait for a turn). */
+async function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParameters, bounded: boolean): Promise<{ key: Buffer; ms: number }> {
+  if (running < MAX_CONCURRENT_DERIVATIONS) running += 1;
+  else if (bounded && waiting.length >= MAX_WAITING_CHECKS) throw new PasswordChecksBusyError('too many password checks are waiting');
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  const started = performance.now();
   try {
     const N = 2 ** ln;
     const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
-    return await new Promise((resolve, reject) => {
-      scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+    const key = await new Promise<Buffer>((resolve, reject) => {
+      scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, derived) => (error ? reject(error) : resolve(derived)));
     });
+    return { key, ms: performance.now() - started };
   } finally {
     // The slot passes straight to the next in line, if any.
     const next = waiting.shift();
@@ -66,6 +81,8 @@ export interface Verification {
   valid: boolean;
   /** The hash was made with other parameters than the current ones: re-hash the (valid) password. */
   needsUpgrade: boolean;
+  /** How long the check itself took, without its wait for a turn. */
+  checkMs: number;
 }
 
 export class PasswordHasher {
@@ -77,7 +94,7 @@ export class PasswordHasher {
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_LENGTH);
-    return encode(this.parameters, salt, await derive(password, salt, this.parameters));
+    return encode(this.parameters, salt, (await derive(password, salt, this.parameters, false)).key);
   }
 
   async verify(password: string, hash: string | undefined): Promise<Verification> {
@@ -85,13 +102,13 @@ export class PasswordHasher {
     if (!decoded) {
       // No usable hash (unknown user, no password set): spend the same time as a real check, so
       // that timing does not tell whether the account exists.
-      await this.verify(password, await this.#decoy);
-      return { valid: false, needsUpgrade: false };
+      const { checkMs } = await this.verify(password, await this.#decoy);
+      return { valid: false, needsUpgrade: false, checkMs };
     }
-    const key = await derive(password, decoded.salt, decoded.parameters);
+    const { key, ms: checkMs } = await derive(password, decoded.salt, decoded.parameters, true);
     const valid = key.length === decoded.key.length && timingSafeEqual(key, decoded.key);
     const { ln, r, p } = this.parameters;
     const current = decoded.parameters.ln === ln && decoded.parameters.r === r && decoded.parameters.p === p;
-    return { valid, needsUpgrade: valid && !current };
+    return { valid, needsUpgrade: valid && !current, checkMs };
   }
 }

@@ -1,7 +1,7 @@
 import { ApiError } from '../http/api-error.js';
 import { DuplicateUserError, type JsonObject, type ModelStore, type UserListQuery, type UserRecord, type UserStore } from '../storage/index.js';
 import type { PasswordCheck } from './password-policy.js';
-import type { PasswordHasher } from './passwords.js';
+import { PasswordChecksBusyError, type PasswordHasher } from './passwords.js';
 
 /** What an administrator (or the configuration file) says about a user; the API's member names. */
 export interface UserAttributes {
@@ -134,11 +134,21 @@ export class UserDirectory {
   async verifyPassword(username: string, password: string): Promise<PasswordCheckResult> {
     const started = performance.now();
     const user = await this.dependencies.users.findByUsername(username);
-    const { valid, needsUpgrade } = await this.dependencies.hasher.verify(password, user?.passwordHash);
+    const lookupMs = performance.now() - started;
+    let verification;
+    try {
+      verification = await this.dependencies.hasher.verify(password, user?.passwordHash);
+    } catch (error) {
+      if (error instanceof PasswordChecksBusyError) {
+        throw new ApiError('temporarily_unavailable', 'too many sign-ins are being checked right now; try again in a moment', 503, { 'Retry-After': '1' });
+      }
+      throw error;
+    }
+    const { valid, needsUpgrade, checkMs } = verification;
     // Hashes made with other parameters take another time to check: every failure lasts at least
-    // as long as the slowest check seen, so that timing does not tell which usernames exist.
-    const elapsed = performance.now() - started;
-    this.#slowestCheckMs = Math.min(MAX_FAILURE_PADDING_MS, Math.max(this.#slowestCheckMs, elapsed));
+    // as long as the slowest check seen, so that timing does not tell which usernames exist (the
+    // check's own time: a wait for a turn says nothing about the user, and would pin the padding high).
+    this.#slowestCheckMs = Math.min(MAX_FAILURE_PADDING_MS, Math.max(this.#slowestCheckMs, lookupMs + checkMs));
     const failure = async (result: PasswordCheckResult): Promise<PasswordCheckResult> => {
       const remaining = this.#slowestCheckMs - (performance.now() - started);
       if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));

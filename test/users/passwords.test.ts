@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 
-import { PasswordHasher } from '../../src/users/passwords.js';
+import { PasswordChecksBusyError, PasswordHasher } from '../../src/users/passwords.js';
 
 describe('password hashing', () => {
   test('a hash verifies its password only, and a weaker one asks to be upgraded', async () => {
@@ -8,10 +8,10 @@ describe('password hashing', () => {
     const current = new PasswordHasher({ ln: 11, r: 8, p: 1 });
     const hash = await weak.hash('a long and uncommon passphrase');
     expect(hash).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$/);
-    expect(await current.verify('a long and uncommon passphrase', hash)).toEqual({ valid: true, needsUpgrade: true });
-    expect(await weak.verify('a long and uncommon passphrase', hash)).toEqual({ valid: true, needsUpgrade: false });
-    expect(await current.verify('another passphrase', hash)).toEqual({ valid: false, needsUpgrade: false });
-    expect(await current.verify('anything', undefined)).toEqual({ valid: false, needsUpgrade: false });
+    expect(await current.verify('a long and uncommon passphrase', hash)).toMatchObject({ valid: true, needsUpgrade: true });
+    expect(await weak.verify('a long and uncommon passphrase', hash)).toMatchObject({ valid: true, needsUpgrade: false });
+    expect(await current.verify('another passphrase', hash)).toMatchObject({ valid: false, needsUpgrade: false });
+    expect(await current.verify('anything', undefined)).toMatchObject({ valid: false, needsUpgrade: false });
   });
 
   test('a burst of sign-ins leaves thread-pool room for signing tokens: a signature asked for after eight hashes ends before any of them', async () => {
@@ -28,5 +28,20 @@ describe('password hashing', () => {
     await Promise.all([...hashes, signature]);
     expect(finished[0]).toBe('signature');
     expect(finished).toHaveLength(9);
+  });
+
+  test('checks beyond the waiting room are refused at once, not queued; setting a password still waits its turn; a check\'s time leaves its wait out', async () => {
+    const hasher = new PasswordHasher({ ln: 12, r: 8, p: 1 });
+    const hash = await hasher.hash('a long and uncommon passphrase');
+    const started = performance.now();
+    const admitted = Array.from({ length: 18 }, () => hasher.verify('a guess', hash).then((verification) => ({ ...verification, totalMs: performance.now() - started })));
+    await expect(hasher.verify('one guess too many', hash)).rejects.toBeInstanceOf(PasswordChecksBusyError);
+    const newHash = hasher.hash('a new passphrase for someone');
+    const results = await Promise.all(admitted);
+    expect(results.every(({ valid }) => !valid)).toBe(true);
+    // The last in line waited for eight turns of two: its own check is a fraction of its total time.
+    const last = results[results.length - 1]!;
+    expect(last.checkMs).toBeLessThan(last.totalMs / 3);
+    expect((await hasher.verify('a new passphrase for someone', await newHash)).valid).toBe(true);
   });
 });
