@@ -29,11 +29,16 @@ interface VerificationKey {
   alg: string;
 }
 
-/** How node:crypto verifies each JWS algorithm this server signs with. */
-const VERIFY: Record<string, (data: Buffer, key: KeyObject, signature: Buffer) => boolean> = {
-  RS256: (data, key, signature) => verify('sha256', data, key, signature),
-  ES256: (data, key, signature) => verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature),
-  EdDSA: (data, key, signature) => verify(null, data, key, signature),
+/**
+ * How node:crypto verifies each JWS algorithm this server signs with, on libuv's thread pool (the
+ * callback form), as signing does (access-token-signer.ts): the event loop keeps serving requests.
+ */
+const onThreadPool = (algorithm: string | null, options: { dsaEncoding?: 'ieee-p1363' } = {}) => (data: Buffer, key: KeyObject, signature: Buffer) =>
+  new Promise<boolean>((resolve, reject) => verify(algorithm, data, { key, ...options }, signature, (error, valid) => (error ? reject(error) : resolve(valid))));
+const VERIFY: Record<string, (data: Buffer, key: KeyObject, signature: Buffer) => Promise<boolean>> = {
+  RS256: onThreadPool('sha256'),
+  ES256: onThreadPool('sha256', { dsaEncoding: 'ieee-p1363' }),
+  EdDSA: onThreadPool(null),
 };
 
 const decodeJson = (segment: string): Record<string, unknown> | undefined => {
@@ -49,7 +54,7 @@ const isAccessTokenType = (typ: unknown) => typeof typ === 'string' && /^(applic
 
 /**
  * Validates this server's RFC 9068 JWT access tokens, the way introspection and the admin API need:
- * synchronously with node:crypto on public keys imported once per key set (the hot path of
+ * with node:crypto on public keys imported once per key set (the hot path of
  * introspection), checking typ, alg (the key's own), signature, iss, exp, nbf and, when asked, aud.
  */
 export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDependencies): AccessTokenVerifier {
@@ -68,7 +73,7 @@ export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDepen
     return loaded.byKid;
   };
 
-  function authenticOwn(token: string, audience?: string): JWTPayload | undefined {
+  async function authenticOwn(token: string, audience?: string): Promise<JWTPayload | undefined> {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     const [encodedHeader, encodedPayload, encodedSignature] = parts as [string, string, string];
@@ -78,7 +83,7 @@ export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDepen
     if (!key || header.alg !== key.alg) return undefined;
     let valid = false;
     try {
-      valid = VERIFY[key.alg]!(Buffer.from(`${encodedHeader}.${encodedPayload}`), key.key, Buffer.from(encodedSignature, 'base64url'));
+      valid = await VERIFY[key.alg]!(Buffer.from(`${encodedHeader}.${encodedPayload}`), key.key, Buffer.from(encodedSignature, 'base64url'));
     } catch {
       return undefined;
     }
@@ -97,9 +102,9 @@ export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDepen
   }
 
   return {
-    authenticOwn: async (token) => authenticOwn(token),
+    authenticOwn: (token) => authenticOwn(token),
     async active(token, audience) {
-      const payload = authenticOwn(token, audience);
+      const payload = await authenticOwn(token, audience);
       if (!payload) return undefined;
       if (await revocations.isRevoked(payload.jti!, now())) return undefined;
       if (!(await issuedUnderCurrentRegistration(payload.client_id as string, payload.iat))) return undefined;
