@@ -1,26 +1,13 @@
-import { createPrivateKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 import type { JWK } from 'jose';
+
+import { isSupportedJwsAlgorithm, jwsSign } from './jws-algorithms.js';
 
 export interface AccessTokenSigner {
   /** An RFC 9068 JWT (typ at+jwt) signed with the key oidc-provider would choose for alg; undefined when there is none. */
   sign(alg: string, payload: Record<string, unknown>): Promise<string | undefined>;
 }
-
-/**
- * How node:crypto signs each JWS algorithm this server uses (ES256 as raw r||s, as JWS wants it).
- * Every signature goes to libuv's thread pool (the callback form), so that signing uses the
- * second core while the event loop serves requests. In place, ES256 costs ~10 % less CPU per token
- * but leaves the event loop doing everything: measured with `npm run bench`, ES256 issuance went
- * from 61 % to 84 % of the Koa + jose ceiling (which signs through WebCrypto, also on the pool).
- */
-const onThreadPool = (algorithm: string | null, options: { dsaEncoding?: 'ieee-p1363' } = {}) => (data: Buffer, key: KeyObject) =>
-  new Promise<Buffer>((resolve, reject) => sign(algorithm, data, { key, ...options }, (error, signature) => (error ? reject(error) : resolve(signature))));
-const SIGN: Record<string, (data: Buffer, key: KeyObject) => Promise<Buffer>> = {
-  RS256: onThreadPool('sha256'),
-  ES256: onThreadPool('sha256', { dsaEncoding: 'ieee-p1363' }),
-  EdDSA: onThreadPool(null),
-};
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -47,11 +34,10 @@ export function createAccessTokenSigner(privateJwks: () => readonly JWK[]): Acce
 
   return {
     async sign(alg, payload) {
-      const signer = SIGN[alg];
       const key = keyFor(alg);
-      if (!signer || !key) return undefined;
+      if (!isSupportedJwsAlgorithm(alg) || !key) return undefined;
       const signingInput = `${encode({ alg, typ: 'at+jwt', kid: key.kid })}.${encode(payload)}`;
-      return `${signingInput}.${(await signer(Buffer.from(signingInput), key.key)).toString('base64url')}`;
+      return `${signingInput}.${(await jwsSign(alg, Buffer.from(signingInput), key.key)).toString('base64url')}`;
     },
   };
 }

@@ -1,8 +1,9 @@
-import { createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 import type { JSONWebKeySet, JWK, JWTPayload } from 'jose';
 
 import type { RevocationStore } from '../storage/index.js';
+import { isSupportedJwsAlgorithm, jwsVerify } from './jws-algorithms.js';
 import type { IssuedUnderCurrentRegistration } from './token-liveness.js';
 
 export interface AccessTokenVerifierDependencies {
@@ -29,18 +30,6 @@ interface VerificationKey {
   alg: string;
 }
 
-/**
- * How node:crypto verifies each JWS algorithm this server signs with, on libuv's thread pool (the
- * callback form), as signing does (access-token-signer.ts): the event loop keeps serving requests.
- */
-const onThreadPool = (algorithm: string | null, options: { dsaEncoding?: 'ieee-p1363' } = {}) => (data: Buffer, key: KeyObject, signature: Buffer) =>
-  new Promise<boolean>((resolve, reject) => verify(algorithm, data, { key, ...options }, signature, (error, valid) => (error ? reject(error) : resolve(valid))));
-const VERIFY: Record<string, (data: Buffer, key: KeyObject, signature: Buffer) => Promise<boolean>> = {
-  RS256: onThreadPool('sha256'),
-  ES256: onThreadPool('sha256', { dsaEncoding: 'ieee-p1363' }),
-  EdDSA: onThreadPool(null),
-};
-
 const decodeJson = (segment: string): Record<string, unknown> | undefined => {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
@@ -65,7 +54,7 @@ export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDepen
     if (loaded?.source !== source) {
       const byKid = new Map<string, VerificationKey>();
       for (const jwk of source as JWK[]) {
-        if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || !VERIFY[jwk.alg]) continue;
+        if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string' || !isSupportedJwsAlgorithm(jwk.alg)) continue;
         byKid.set(jwk.kid, { key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }), alg: jwk.alg });
       }
       loaded = { source, byKid };
@@ -83,7 +72,7 @@ export function createAccessTokenVerifier(dependencies: AccessTokenVerifierDepen
     if (!key || header.alg !== key.alg) return undefined;
     let valid = false;
     try {
-      valid = await VERIFY[key.alg]!(Buffer.from(`${encodedHeader}.${encodedPayload}`), key.key, Buffer.from(encodedSignature, 'base64url'));
+      valid = await jwsVerify(key.alg, Buffer.from(`${encodedHeader}.${encodedPayload}`), key.key, Buffer.from(encodedSignature, 'base64url'));
     } catch {
       return undefined;
     }
