@@ -188,7 +188,7 @@ export class MongoStore implements Store {
     this.#client = client;
     this.#db = db;
     this.#timeoutMs = timeoutMs;
-    this.models = new MongoModelStore(db.collection<ModelDocument>('oidc_models'));
+    this.models = new MongoModelStore(db.collection<ModelDocument>('oidc_models'), timeoutMs);
     this.clients = new MongoClientStore(db.collection<ClientDocument>('clients'), db.collection<RevisionClaimDocument>('client_revision_claims'));
     this.initialAccessTokens = new MongoInitialAccessTokenStore(
       db.collection<InitialAccessTokenDocument>('initial_access_tokens'),
@@ -293,8 +293,8 @@ const ISSUED_ONCE = new Set(['AccessToken', 'ClientCredentials', 'AuthorizationC
 class MongoModelStore implements ModelStore {
   readonly #issued: GroupedInserts<ModelDocument>;
 
-  constructor(private readonly collection: Collection<ModelDocument>) {
-    this.#issued = new GroupedInserts(collection, (document) => this.#replace(document));
+  constructor(private readonly collection: Collection<ModelDocument>, timeoutMs: number) {
+    this.#issued = new GroupedInserts(collection, (document) => this.#replace(document), timeoutMs);
   }
 
   upsert(model: string, key: string, record: ModelRecord): Promise<void> {
