@@ -73,6 +73,8 @@ interface RunningServer {
   pid: number | undefined;
   /** Whether it serves /metrics (ours does: store time per request comes from there). */
   hasMetrics: boolean;
+  /** The database server's process when the bench started it (FerretDB): its CPU time is the store's cost. */
+  databasePid?: number;
   /** How the process ended, when it did. */
   exitDescription(): string | undefined;
   stop(): Promise<void>;
@@ -199,6 +201,8 @@ interface Measurement {
   cpuSeconds: number | undefined;
   /** Time spent in store operations during the measured run (from the server's /metrics). */
   storeSeconds: number | undefined;
+  /** CPU time (user + system) the database server used during the measured run, when it runs here. */
+  databaseCpuSeconds: number | undefined;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -245,7 +249,7 @@ function countsOf(entries: Iterable<[string, number]>): string {
   return [...entries].map(([kind, count]) => `${kind}x${count}`).join(' ');
 }
 
-function measurementOf({ result, errorKinds }: LoadResult, cpuSeconds: number | undefined, storeSeconds: number | undefined): Measurement {
+function measurementOf({ result, errorKinds }: LoadResult, { cpuSeconds, storeSeconds, databaseCpuSeconds }: Omit<Round, 'load'>): Measurement {
   const otherStatuses = countsOf(Object.entries(result.statusCodeStats)
     .filter(([status]) => !status.startsWith('2'))
     .map(([status, { count }]) => [status, count]));
@@ -254,6 +258,7 @@ function measurementOf({ result, errorKinds }: LoadResult, cpuSeconds: number | 
     requests: result['2xx'],
     cpuSeconds,
     storeSeconds,
+    databaseCpuSeconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -267,20 +272,26 @@ interface Round {
   load: LoadResult;
   cpuSeconds: number | undefined;
   storeSeconds: number | undefined;
+  databaseCpuSeconds: number | undefined;
 }
+
+const difference = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : after - before);
 
 /** One measured run of one server; the warm-up before it is not counted. */
 async function measureRound(server: RunningServer, client: ClientCredentials, request: LoadRequest, settings: Settings): Promise<Round> {
   await generateLoad(server, client, request, WARMUP_SECONDS, settings.connections);
   const cpuBefore = processTreeCpuSeconds(server.pid);
+  const databaseCpuBefore = processTreeCpuSeconds(server.databasePid);
   const storeBefore = server.hasMetrics ? await storeSecondsOf(server) : undefined;
   const load = await generateLoad(server, client, request, settings.durationSeconds, settings.connections);
   const cpuAfter = processTreeCpuSeconds(server.pid);
+  const databaseCpuAfter = processTreeCpuSeconds(server.databasePid);
   const storeAfter = server.hasMetrics ? await storeSecondsOf(server) : undefined;
   return {
     load,
-    cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
-    storeSeconds: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore,
+    cpuSeconds: difference(cpuBefore, cpuAfter),
+    storeSeconds: difference(storeBefore, storeAfter),
+    databaseCpuSeconds: difference(databaseCpuBefore, databaseCpuAfter),
   };
 }
 
@@ -296,12 +307,13 @@ function combine(rounds: Round[]): Measurement {
   const results = rounds.map((round) => round.load.result);
   const requests = results.reduce((total, result) => total + result['2xx'], 0);
   const seconds = results.reduce((total, result) => total + result.duration, 0);
-  const merged = rounds.map((round) => measurementOf(round.load, round.cpuSeconds, round.storeSeconds));
+  const merged = rounds.map((round) => measurementOf(round.load, round));
   return {
     requestsPerSecond: requests / seconds,
     requests,
     cpuSeconds: sumOrUndefined(rounds.map((round) => round.cpuSeconds)),
     storeSeconds: sumOrUndefined(rounds.map((round) => round.storeSeconds)),
+    databaseCpuSeconds: sumOrUndefined(rounds.map((round) => round.databaseCpuSeconds)),
     p50Ms: median(merged.map((m) => m.p50Ms)),
     p99Ms: median(merged.map((m) => m.p99Ms)),
     non2xx: merged.reduce((total, m) => total + m.non2xx, 0),
@@ -578,12 +590,12 @@ async function storeSecondsOf(server: RunningServer): Promise<number | undefined
 }
 
 /** A database of the benchmark's own: on the MONGODB_URI server when set, on a FerretDB started for the run otherwise. */
-async function benchMongodbUri(workDir: string, cleanup: Cleanup): Promise<string> {
+async function benchMongodbUri(workDir: string, cleanup: Cleanup): Promise<{ uri: string; databasePid?: number }> {
   const given = process.env.MONGODB_URI;
   if (given) {
     const uri = withDatabase(given, `dcr_bench_${Date.now()}`);
     cleanup.add(() => dropDatabase(uri));
-    return uri;
+    return { uri };
   }
   const port = await freePort();
   const dataDir = join(workDir, 'ferretdb');
@@ -591,7 +603,8 @@ async function benchMongodbUri(workDir: string, cleanup: Cleanup): Promise<strin
   const child = spawnChild('bash', [FERRETDB_SCRIPT, 'start', String(port), dataDir], process.env, true);
   cleanup.add(() => stopChild(child, true));
   await waitUntil('FerretDB', () => acceptsConnections(port), child, FERRETDB_START_TIMEOUT_MS);
-  return `mongodb://127.0.0.1:${port}/dcr_bench`;
+  // ferretdb.sh execs the binary: the child's pid is FerretDB's.
+  return { uri: `mongodb://127.0.0.1:${port}/dcr_bench`, databasePid: child.pid };
 }
 
 /** Replaces a MongoDB URI's database; string surgery because seed lists (h1,h2) are not valid WHATWG URLs. */
@@ -782,6 +795,7 @@ function ratioTo(rows: Row[], row: Row, backend: 'baseline' | 'ceiling'): number
 const perCpuSecond = (m: Measurement | undefined) => (m?.cpuSeconds ? m.requests / m.cpuSeconds : undefined);
 const cpuMsPerRequest = (m: Measurement | undefined) => (m?.cpuSeconds && m.requests ? (m.cpuSeconds * 1000) / m.requests : undefined);
 const storeMsPerRequest = (m: Measurement | undefined) => (m?.storeSeconds !== undefined && m.requests ? (m.storeSeconds * 1000) / m.requests : undefined);
+const databaseCpuMsPerRequest = (m: Measurement | undefined) => (m?.databaseCpuSeconds !== undefined && m.requests ? (m.databaseCpuSeconds * 1000) / m.requests : undefined);
 const optional = (value: number | undefined, digits = 0) => (value === undefined ? '-' : formatNumber(value, digits));
 
 function printResults(rows: Row[]): void {
@@ -804,20 +818,21 @@ function printResults(rows: Row[]): void {
       row.failure && `FAILED: ${row.failure}`,
     ]
       .filter((text): text is string => Boolean(text)).map(noteMark).join(' ');
-    if (!m) return [row.scenario, row.backend, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', marks];
+    if (!m) return [row.scenario, row.backend, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', marks];
     return [
       row.scenario, row.backend, formatNumber(m.requestsPerSecond), formatNumber(m.p50Ms, 1), formatNumber(m.p99Ms, 1),
       formatRatio(ratioTo(rows, row, 'baseline')), referenceOf(rows, row, 'ceiling') ? formatRatio(ratioTo(rows, row, 'ceiling')) : '-',
-      optional(perCpuSecond(m)), optional(cpuMsPerRequest(m), 3), optional(storeMsPerRequest(m), 3),
+      optional(perCpuSecond(m)), optional(cpuMsPerRequest(m), 3), optional(storeMsPerRequest(m), 3), optional(databaseCpuMsPerRequest(m), 3),
       String(m.non2xx), String(m.errors), marks,
     ];
   });
-  const headers = ['scenario', 'backend', 'requests/s', 'p50 ms', 'p99 ms', 'vs baseline', 'vs ceiling', 'req/CPU-s', 'CPU ms/req', 'store ms/req', 'non-2xx', 'errors', 'notes'];
-  console.log(`\n${renderTable(headers, body, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]))}`);
+  const headers = ['scenario', 'backend', 'requests/s', 'p50 ms', 'p99 ms', 'vs baseline', 'vs ceiling', 'req/CPU-s', 'CPU ms/req', 'store ms/req', 'DB CPU ms/req', 'non-2xx', 'errors', 'notes'];
+  console.log(`\n${renderTable(headers, body, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]))}`);
   notes.forEach((text, index) => console.log(`[${index + 1}] ${text}`));
   console.log('requests/s counts 2xx responses only; "vs baseline"/"vs ceiling" = requests/s / the reference\'s requests/s of the same scenario in this run.');
   console.log('req/CPU-s = 2xx responses per CPU-second (user + system) of the server\'s processes, comparable across machines and with peers per core;');
-  console.log('CPU ms/req is its inverse; store ms/req = time in store operations per request (from /metrics; waiting on the database, not CPU).');
+  console.log('CPU ms/req is its inverse; store ms/req = time in store operations per request (from /metrics; waiting on the database, not CPU);');
+  console.log('DB CPU ms/req = CPU time of the database server per request, when the bench started it (FerretDB; it shares the machine\'s cores).');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -845,7 +860,7 @@ async function benchmarkPeople(servers: RunningServer[], peopleClient: ClientCre
         backend: server.backend,
         measurement: {
           requestsPerSecond: load.completed / load.seconds, requests: load.completed,
-          cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore, storeSeconds: undefined,
+          cpuSeconds: difference(cpuBefore, cpuAfter), storeSeconds: undefined, databaseCpuSeconds: undefined,
           p50Ms: percentile(load.latenciesMs, 0.5) ?? 0, p99Ms: percentile(load.latenciesMs, 0.99) ?? 0,
           non2xx: load.failed, errors: 0, otherStatuses: load.firstError ? `first failure: ${load.firstError}` : '', errorKinds: '',
         },
@@ -1044,15 +1059,18 @@ async function main(): Promise<void> {
       return startOurServer('sqlite', { DATA_DIR: dataDir, [BENCH_PASSWORD_VARIABLE]: password }, configFile, cleanup);
     });
     const mongodb = { MONGODB_URI: '', ENCRYPTION_KEY: randomBytes(32).toString('base64url'), [BENCH_PASSWORD_VARIABLE]: password };
+    let databasePid: number | undefined;
     await start('mongodb', async () => {
-      mongodb.MONGODB_URI = await benchMongodbUri(workDir, cleanup);
-      return startOurServer('mongodb', mongodb, configFile, cleanup);
+      ({ uri: mongodb.MONGODB_URI, databasePid } = await benchMongodbUri(workDir, cleanup));
+      return { ...(await startOurServer('mongodb', mongodb, configFile, cleanup)), databasePid };
     });
     if (settings.workers > 1) {
       const clusterConfig = join(workDir, 'cluster.json');
       writeFileSync(clusterConfig, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), cluster: { workers: settings.workers } }), { mode: 0o600 });
       // Each worker has its own /metrics: the store time of a cluster is not summed here.
-      await start(`mongodb, ${settings.workers} workers`, () => startOurServer(`mongodb, ${settings.workers} workers`, mongodb, clusterConfig, cleanup, false));
+      await start(`mongodb, ${settings.workers} workers`, async () => ({
+        ...(await startOurServer(`mongodb, ${settings.workers} workers`, mongodb, clusterConfig, cleanup, false)), databasePid,
+      }));
     }
     // People first: FerretDB's SQLite backend answers every query but one by _id with a scan of the
     // collection (its explain says SCAN), and the token scenarios leave it holding ~100,000 tokens.
