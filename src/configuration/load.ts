@@ -134,7 +134,7 @@ function checkUsers(configuration: Configuration, env: Environment): void {
     if (usernames.has(key)) throw new ConfigurationError(`${at}.username`, `duplicate username "${user.username}" (usernames are compared case-insensitively)`);
     usernames.add(key);
     if (user.passwordHash !== undefined && !isPasswordHash(user.passwordHash)) {
-      throw new ConfigurationError(`${at}.passwordHash`, 'is not a hash in the server\'s format ($scrypt$ln=<n>,r=<r>,p=<p>$<salt>$<key>); `dcr-admin users hash-password` prints one');
+      throw new ConfigurationError(`${at}.passwordHash`, 'is not a hash in the server\'s format ($scrypt$ln=<n>,r=<r>,p=<p>$<salt>$<key>), or costs more to check than 2^ln × r × p = 2^23 (signIn.passwordHashCost 20); `dcr-admin users hash-password` prints one');
     }
     if (user.passwordHash !== undefined && user.passwordEnv !== undefined) {
       throw new ConfigurationError(`${at}.passwordEnv`, 'give passwordHash or passwordEnv, not both');

@@ -65,15 +65,28 @@ async function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParame
 const encode = ({ ln, r, p }: ScryptParameters, salt: Buffer, key: Buffer): string =>
   `$scrypt$ln=${ln},r=${r},p=${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 
-/** Whether a string is a hash in this module's format (what the configuration file may hold). */
-export const isPasswordHash = (value: string): boolean => HASH_PATTERN.test(value);
+/**
+ * The most a hash may cost to check: what the largest cost the configuration can set costs
+ * (signIn.passwordHashCost 20, r 8, p 1: 1 GiB and a few seconds of one core). A hash from
+ * elsewhere (imported with the configuration's users) never makes a check allocate more, nor
+ * run longer.
+ */
+export const MAX_SCRYPT_WORK = 2 ** 20 * 8;
+
+/**
+ * Whether a string is a hash in this module's format whose cost is within MAX_SCRYPT_WORK (what
+ * the configuration file may hold).
+ */
+export const isPasswordHash = (value: string): boolean => decode(value) !== undefined;
 
 function decode(hash: string): { parameters: ScryptParameters; salt: Buffer; key: Buffer } | undefined {
   const match = HASH_PATTERN.exec(hash);
   if (!match) return undefined;
   const parameters = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
-  // Bounds: a stored hash never makes verification allocate more than 1 GiB or loop for minutes.
-  if (parameters.ln < 1 || parameters.ln > 20 || parameters.r < 1 || parameters.r > 32 || parameters.p < 1 || parameters.p > 16) return undefined;
+  if (parameters.ln < 1 || parameters.r < 1 || parameters.p < 1) return undefined;
+  // Memory is 128 × N × r bytes; time grows with N × r × p.
+  const memoryWork = 2 ** parameters.ln * parameters.r;
+  if (memoryWork > MAX_SCRYPT_WORK || memoryWork * parameters.p > MAX_SCRYPT_WORK) return undefined;
   return { parameters, salt: Buffer.from(match[4]!, 'base64url'), key: Buffer.from(match[5]!, 'base64url') };
 }
 

@@ -101,6 +101,9 @@ describe('configuration', () => {
     ['a policy default resource nobody serves', { registration: { policies: { partners: { defaultResource: 'https://nope.example' } } } }, 'registration.policies.partners.defaultResource'],
     ['a trusted issuer without keys', { registration: { softwareStatements: { trustedIssuers: [{ issuer: 'x' }] } } }, 'registration.softwareStatements.trustedIssuers[0]'],
     ['a short initial access token', { registration: { initialAccessTokens: [{ id: 'a', token: 'short' }] } }, 'registration.initialAccessTokens[0].token'],
+    ['an imported password hash costing minutes a check', {
+      users: [{ username: 'ann', passwordHash: '$scrypt$ln=20,r=32,p=16$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U' }],
+    }, 'users[0].passwordHash', '2^23'],
   ];
   test.each(invalidFiles.map(([label, file, key, fragment]) => [label, file, key, fragment ?? ''] as const))(
     '%s stops start-up naming the key',

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 
-import { PasswordChecksBusyError, PasswordHasher } from '../../src/users/passwords.js';
+import { isPasswordHash, PasswordChecksBusyError, PasswordHasher } from '../../src/users/passwords.js';
 
 describe('password hashing', () => {
   test('a hash verifies its password only, and a weaker one asks to be upgraded', async () => {
@@ -12,6 +12,22 @@ describe('password hashing', () => {
     expect(await weak.verify('a long and uncommon passphrase', hash)).toMatchObject({ valid: true, needsUpgrade: false });
     expect(await current.verify('another passphrase', hash)).toMatchObject({ valid: false, needsUpgrade: false });
     expect(await current.verify('anything', undefined)).toMatchObject({ valid: false, needsUpgrade: false });
+  });
+
+  test('a hash costing more to check than the largest configurable cost is refused, unchecked', async () => {
+    const salt = 'c2FsdHNhbHRzYWx0c2FsdA';
+    const key = 'a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
+    const withCost = (cost: string) => `$scrypt$${cost}$${salt}$${key}`;
+    // signIn.passwordHashCost 20 (r 8, p 1) is the configuration's largest: 1 GiB, seconds.
+    expect(isPasswordHash(withCost('ln=20,r=8,p=1'))).toBe(true);
+    expect(isPasswordHash(withCost('ln=15,r=8,p=32'))).toBe(true);
+    for (const cost of ['ln=21,r=8,p=1', 'ln=20,r=16,p=1', 'ln=20,r=8,p=2', 'ln=15,r=8,p=33', 'ln=20,r=32,p=16', 'ln=0,r=8,p=1', 'ln=15,r=0,p=1', 'ln=15,r=8,p=0']) {
+      expect(isPasswordHash(withCost(cost))).toBe(false);
+    }
+    // Checked like a missing hash (the decoy, at the hasher's own cost), never derived at its own:
+    // 4 GiB and minutes of CPU, which would outlast the test's timeout.
+    const hasher = new PasswordHasher({ ln: 10, r: 8, p: 1 });
+    expect(await hasher.verify('a guess', withCost('ln=20,r=32,p=16'))).toMatchObject({ valid: false, needsUpgrade: false });
   });
 
   test('a burst of sign-ins leaves thread-pool room for signing tokens: a signature asked for after eight hashes ends before any of them', async () => {
