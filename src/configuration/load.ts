@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { CONSOLE_CLIENT_ID } from '../console/client.js';
 import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
 import { caseInsensitiveKey } from '../storage/port.js';
-import { isPasswordHash } from '../users/passwords.js';
+import { isPasswordHash, looksLikePasswordHash } from '../users/passwords.js';
 import { ENVIRONMENT_KEYS, environmentOverrides, type Environment } from './environment.js';
 import { ConfigurationError } from './errors.js';
 import { OPENID_CONNECT_SCOPES, type Configuration } from './types.js';
@@ -134,7 +134,9 @@ function checkUsers(configuration: Configuration, env: Environment): void {
     if (usernames.has(key)) throw new ConfigurationError(`${at}.username`, `duplicate username "${user.username}" (usernames are compared case-insensitively)`);
     usernames.add(key);
     if (user.passwordHash !== undefined && !isPasswordHash(user.passwordHash)) {
-      throw new ConfigurationError(`${at}.passwordHash`, 'is not a hash in the server\'s format ($scrypt$ln=<n>,r=<r>,p=<p>$<salt>$<key>), or costs more to check than 2^ln × r × p = 2^23 (signIn.passwordHashCost 20); `dcr-admin users hash-password` prints one');
+      throw new ConfigurationError(`${at}.passwordHash`, looksLikePasswordHash(user.passwordHash)
+        ? 'has scrypt parameters outside what the server checks: 1 ≤ ln < 16 × r, r ≤ 32, p ≤ 16, and 2^ln × r × p ≤ 2^23 (the cost of signIn.passwordHashCost 20)'
+        : 'is not a hash in the server\'s format ($scrypt$ln=<n>,r=<r>,p=<p>$<salt>$<key>); `dcr-admin users hash-password` prints one');
     }
     if (user.passwordHash !== undefined && user.passwordEnv !== undefined) {
       throw new ConfigurationError(`${at}.passwordEnv`, 'give passwordHash or passwordEnv, not both');

@@ -49,7 +49,8 @@ async function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParame
   const started = performance.now();
   try {
     const N = 2 ** ln;
-    const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
+    // What OpenSSL allocates (128 × r × (N + p + 2) bytes), with room to spare.
+    const options: ScryptOptions = { N, r, p, maxmem: 128 * r * (N + p + 2) + 1024 * 1024 };
     const key = await new Promise<Buffer>((resolve, reject) => {
       scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, derived) => (error ? reject(error) : resolve(derived)));
     });
@@ -79,14 +80,19 @@ export const MAX_SCRYPT_WORK = 2 ** 20 * 8;
  */
 export const isPasswordHash = (value: string): boolean => decode(value) !== undefined;
 
+/** Whether a string has this module's format, whatever its parameters. */
+export const looksLikePasswordHash = (value: string): boolean => HASH_PATTERN.test(value);
+
 function decode(hash: string): { parameters: ScryptParameters; salt: Buffer; key: Buffer } | undefined {
   const match = HASH_PATTERN.exec(hash);
   if (!match) return undefined;
   const parameters = { ln: Number(match[1]), r: Number(match[2]), p: Number(match[3]) };
-  if (parameters.ln < 1 || parameters.r < 1 || parameters.p < 1) return undefined;
+  const { ln, r, p } = parameters;
+  // What scrypt itself accepts (RFC 7914: N < 2^(128 × r / 8)), within the old format's caps.
+  if (ln < 1 || ln >= 16 * r || r < 1 || r > 32 || p < 1 || p > 16) return undefined;
   // Memory is 128 × N × r bytes; time grows with N × r × p.
-  const memoryWork = 2 ** parameters.ln * parameters.r;
-  if (memoryWork > MAX_SCRYPT_WORK || memoryWork * parameters.p > MAX_SCRYPT_WORK) return undefined;
+  const memoryWork = 2 ** ln * r;
+  if (memoryWork > MAX_SCRYPT_WORK || memoryWork * p > MAX_SCRYPT_WORK) return undefined;
   return { parameters, salt: Buffer.from(match[4]!, 'base64url'), key: Buffer.from(match[5]!, 'base64url') };
 }
 

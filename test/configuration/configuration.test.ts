@@ -103,7 +103,8 @@ describe('configuration', () => {
     ['a short initial access token', { registration: { initialAccessTokens: [{ id: 'a', token: 'short' }] } }, 'registration.initialAccessTokens[0].token'],
     ['an imported password hash costing minutes a check', {
       users: [{ username: 'ann', passwordHash: '$scrypt$ln=20,r=32,p=16$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U' }],
-    }, 'users[0].passwordHash', '2^23'],
+    }, 'users[0].passwordHash', 'parameters outside'],
+    ['a password hash in another format', { users: [{ username: 'ann', passwordHash: '$2b$12$abcdefghijklmnopqrstuv' }] }, 'users[0].passwordHash', 'not a hash in the server'],
   ];
   test.each(invalidFiles.map(([label, file, key, fragment]) => [label, file, key, fragment ?? ''] as const))(
     '%s stops start-up naming the key',
