@@ -20,10 +20,14 @@ interface Pending<T> {
 export class GroupedInserts<T extends { _id: string }> {
   #pending: Pending<T>[] = [];
   #writing = false;
+  /** How long the last group took to write: the next will take about as long. */
+  #lastGroupMs = 0;
 
   /**
-   * @param abandonAfterMs a document that waited this long for its group (behind a write the
-   *   database holds) is not written: its caller has been answered already, by the store's deadline.
+   * @param abandonAfterMs a document that waited this long, or would have by the time its group is
+   *   written (behind a write the database holds, or a database that cannot keep up), is not
+   *   written: its caller has been answered by the store's deadline, and the database's time goes
+   *   to tokens whose callers still wait.
    */
   constructor(
     private readonly collection: Collection<T>,
@@ -45,14 +49,13 @@ export class GroupedInserts<T extends { _id: string }> {
    * group, in order.
    */
   async #writePending(): Promise<void> {
-    const abandonedBefore = performance.now() - this.abandonAfterMs;
-    const pending = this.#pending.filter((entry) => {
-      if (entry.queuedAt > abandonedBefore) return true;
-      entry.reject(new StoreUnavailableError(`not written: waited over ${this.abandonAfterMs} ms behind an earlier write`));
-      return false;
-    });
+    const pending = this.#pending.filter((entry) => this.#stillAwaited(entry, this.#lastGroupMs));
     this.#pending = [];
-    if (pending.length === 0) return;
+    if (pending.length === 0) {
+      // Nothing written, nothing measured: the next group is tried whatever the last one took.
+      this.#lastGroupMs = 0;
+      return;
+    }
     this.#writing = true;
     try {
       await this.#writeGroup(pending);
@@ -73,6 +76,7 @@ export class GroupedInserts<T extends { _id: string }> {
     }
 
     let failed = new Set<number>();
+    const started = performance.now();
     try {
       await this.collection.insertMany(inserted.map(({ document }) => document as OptionalUnlessRequiredId<T>), { ordered: false });
     } catch (error) {
@@ -81,11 +85,14 @@ export class GroupedInserts<T extends { _id: string }> {
       const perDocument = error instanceof MongoBulkWriteError && error.result?.getWriteConcernError() === undefined
         ? [error.writeErrors].flat() : [];
       if (perDocument.length === 0) {
+        // A failure says nothing of how long a write takes (a timeout, a refused connection).
+        this.#lastGroupMs = 0;
         for (const entry of pending) entry.reject(error);
         return;
       }
       failed = new Set(perDocument.map((writeError) => writeError.index));
     }
+    this.#lastGroupMs = performance.now() - started;
 
     // A document refused in the group (its _id exists: a record saved again; or anything else) is
     // written alone, as a lone upsert would have been, which reports its own error if it has one.
@@ -95,6 +102,7 @@ export class GroupedInserts<T extends { _id: string }> {
       return false;
     });
     for (const entry of [...replacing, ...replayed]) {
+      if (!this.#stillAwaited(entry, 0)) continue;
       try {
         await this.replace(entry.document);
         entry.resolve();
@@ -102,5 +110,12 @@ export class GroupedInserts<T extends { _id: string }> {
         entry.reject(error);
       }
     }
+  }
+
+  /** Whether a document may still be written: if not, its caller is told the store is unavailable. */
+  #stillAwaited(entry: Pending<T>, aheadMs: number): boolean {
+    if (performance.now() - entry.queuedAt + aheadMs < this.abandonAfterMs) return true;
+    entry.reject(new StoreUnavailableError(`not written: it would have waited over ${this.abandonAfterMs} ms for the database`));
+    return false;
   }
 }

@@ -286,9 +286,12 @@ async function closeWithin(client: MongoClient, timeoutMs: number): Promise<void
 
 /**
  * Models whose records are written once, when issued, and never saved again: their upserts are
- * grouped into one insert per turn of the event loop (the hot path of token issuance).
+ * grouped into one insert per turn of the event loop (the hot path of token issuance). Not
+ * ReplayDetection: its key comes from the request (a proof's or an assertion's jti), so that
+ * concurrent requests repeating one would make every one after the first a replacement, written
+ * one at a time while the tokens behind them wait.
  */
-const ISSUED_ONCE = new Set(['AccessToken', 'ClientCredentials', 'AuthorizationCode', 'RefreshToken', 'PushedAuthorizationRequest', 'ReplayDetection']);
+const ISSUED_ONCE = new Set(['AccessToken', 'ClientCredentials', 'AuthorizationCode', 'RefreshToken', 'PushedAuthorizationRequest']);
 
 class MongoModelStore implements ModelStore {
   readonly #issued: GroupedInserts<ModelDocument>;
