@@ -72,7 +72,7 @@ const encode = ({ ln, r, p }: ScryptParameters, salt: Buffer, key: Buffer): stri
  * elsewhere (imported with the configuration's users) never makes a check allocate more, nor
  * run longer.
  */
-export const MAX_SCRYPT_WORK = 2 ** 20 * 8;
+const MAX_SCRYPT_WORK = 2 ** 20 * 8;
 
 /**
  * Whether a string is a hash in this module's format whose cost is within MAX_SCRYPT_WORK (what
@@ -90,9 +90,8 @@ function decode(hash: string): { parameters: ScryptParameters; salt: Buffer; key
   const { ln, r, p } = parameters;
   // What scrypt itself accepts (RFC 7914: N < 2^(128 × r / 8)), within the old format's caps.
   if (ln < 1 || ln >= 16 * r || r < 1 || r > 32 || p < 1 || p > 16) return undefined;
-  // Memory is 128 × N × r bytes; time grows with N × r × p.
-  const memoryWork = 2 ** ln * r;
-  if (memoryWork > MAX_SCRYPT_WORK || memoryWork * p > MAX_SCRYPT_WORK) return undefined;
+  // Memory is 128 × N × r bytes, time grows with N × r × p: bounding the latter bounds both.
+  if (2 ** ln * r * p > MAX_SCRYPT_WORK) return undefined;
   return { parameters, salt: Buffer.from(match[4]!, 'base64url'), key: Buffer.from(match[5]!, 'base64url') };
 }
 

@@ -12,9 +12,8 @@ interface Pending<T> {
  * Writes documents that are almost always new (tokens, as they are issued) in groups: the upserts
  * of one turn of the event loop, or of every turn while the previous group was being written, go
  * to the database as one unordered insertMany, one round trip and (on the database) one batch
- * instead of one each. Each caller's promise settles
- * only when its own document is acknowledged, with the collection's write concern, so nothing is
- * answered before it is stored. A document whose _id exists already (a record saved again) is
+ * instead of one each. Each caller's promise settles only when its own document is acknowledged,
+ * with the collection's write concern, so nothing is answered before it is stored. A document whose _id exists already (a record saved again) is
  * then replaced, as a lone upsert would have, in the order the upserts were made.
  */
 export class GroupedInserts<T extends { _id: string }> {
