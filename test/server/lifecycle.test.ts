@@ -178,7 +178,9 @@ describe('the server process', () => {
         }
       }
     });
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Killed once a few dozen tokens are out, however fast this machine issues them, while the
+    // workers keep asking: some requests are in flight, some tokens in a group not yet committed.
+    while (issued.length < 30) await new Promise((resolve) => setTimeout(resolve, 10));
     run.child.kill('SIGKILL');
     await run.exited;
     sending = false;
