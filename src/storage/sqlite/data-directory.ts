@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
+import { StoreUnavailableError } from '../errors.js';
 import { sqliteErrorCode } from './sqlite-errors.js';
 
 const LOCK_FILE = 'server.pid';
@@ -114,4 +115,18 @@ export function lockHeldElsewhere(dataDir: string): Error {
     // No record: the holder is not this server, or predates the record.
   }
   return new Error(`the embedded store in ${directory} is in use by ${holder}; run one server process per DATA_DIR (several instances need MongoDB)`);
+}
+
+/**
+ * Below this much free space the directory's file system counts as full. A write can still
+ * succeed there for a while (SQLite reuses the space of a WAL that a checkpoint has emptied), but
+ * readiness should not wait for the first refused write to say so.
+ */
+const MIN_FREE_BYTES = 256 * 1024;
+
+/** Throws StoreUnavailableError when the file system holding the directory is (almost) full. */
+export function checkFreeSpace(dataDir: string): void {
+  const { bavail, bsize } = statfsSync(dataDir);
+  const free = bavail * bsize;
+  if (free < MIN_FREE_BYTES) throw new StoreUnavailableError(`the embedded store's file system is full (${free} bytes free)`);
 }

@@ -13,7 +13,7 @@ import {
 import { caseInsensitiveKey } from '../port.js';
 import { storedUser, toUser } from '../user-documents.js';
 import { startCheckpointer } from './checkpointer.js';
-import { holdDirectoryLock, lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFiles } from './data-directory.js';
+import { checkFreeSpace, holdDirectoryLock, lockHeldElsewhere, prepareDataDirectory, recordLockHolder, restrictFiles } from './data-directory.js';
 import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
@@ -211,7 +211,7 @@ export class SqliteStore implements Store {
       migrate(db);
       restrictFiles(dataDir, DATABASE_FILE);
       const release = { stopCheckpointer: async () => {}, releaseDirectory: () => { releaseRecord!(); releaseDirectory(); } };
-      const store = new SqliteStore(db, release);
+      const store = new SqliteStore(db, dataDir, release);
       release.stopCheckpointer = startCheckpointer(path, (error) => onBackgroundError?.('the embedded store\'s checkpointer stopped; the writer checkpoints alone from now on', error));
       // node:sqlite is synchronous: an operation is over before its promise exists, so it needs
       // no deadline (busy_timeout 0: a lock never makes it wait).
@@ -224,7 +224,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(db: DatabaseSync, release: StoreRelease) {
+  private constructor(db: DatabaseSync, private readonly dataDir: string, release: StoreRelease) {
     this.#db = db;
     this.#release = release;
     this.#models = new SqliteModelStore(db);
@@ -245,6 +245,7 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.#probe.run(Date.now());
+    checkFreeSpace(this.dataDir);
   }
 
   async sweepExpired(now: Date): Promise<number> {
