@@ -20,17 +20,30 @@ import { EXTRA_CLIENT_METADATA } from './client-metadata.js';
  *   - only clients whose metadata fits the configured registration policy, as a registration would.
  */
 
-/** Addresses a metadata document is never fetched from unless allowed (RFC 6890 special-purpose ranges). */
-const PRIVATE_ADDRESSES = new BlockList();
-for (const [network, prefix] of [
+/**
+ * Addresses a metadata document is never fetched from unless allowed: every range of IANA's IPv4
+ * and IPv6 Special-Purpose Address Registries (RFC 6890 and its updates), and multicast.
+ */
+const SPECIAL_PURPOSE_IPV4: readonly (readonly [string, number])[] = [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 96], ['::1', 128], ['64:ff9b::', 96], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) {
-  PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
-}
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.31.196.0', 24], ['192.52.193.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
+  ['192.175.48.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+];
+const SPECIAL_PURPOSE_IPV6: readonly (readonly [string, number])[] = [
+  // Unspecified, loopback and the deprecated IPv4-compatible addresses (::/96). An IPv4-mapped
+  // address (::ffff:0:0/96) is checked against the IPv4 ranges by BlockList itself (a rule for the
+  // whole of it would match every IPv4 address).
+  ['::', 96],
+  // IPv4/IPv6 translation (RFC 6052, RFC 8215), discard-only (RFC 6666) and dummy (RFC 9780) prefixes.
+  ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['100:0:0:1::', 64],
+  // IETF protocol assignments (Teredo 2001::/32, benchmarking, AMT, AS112, ORCHID, DRIP), documentation, 6to4.
+  ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['2620:4f:8000::', 48], ['3fff::', 20],
+  // Segment routing SIDs (RFC 9602), unique local, link-local, the deprecated site-local, multicast.
+  ['5f00::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+];
+const PRIVATE_ADDRESSES = new BlockList();
+for (const [network, prefix] of SPECIAL_PURPOSE_IPV4) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of SPECIAL_PURPOSE_IPV6) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
@@ -49,7 +62,7 @@ export function hostAllowed(host: string, allowedHosts: readonly string[]): bool
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** DNS resolution that refuses names resolving to a private address (no fetch reaches the inside through DNS). */
-function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
     const list = addresses as LookupAddress[];

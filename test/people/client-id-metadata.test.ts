@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 
-import { clientIdMetadataDocuments, hostAllowed, isPrivateAddress } from '../../src/provider/client-id-metadata.js';
+import { clientIdMetadataDocuments, hostAllowed, isPrivateAddress, publicOnlyLookup } from '../../src/provider/client-id-metadata.js';
 import { ADMIN_TOKEN, adminConfig } from '../support/admin.js';
 import { backends } from '../support/backends.js';
 import { launchBrowser, newPage } from '../support/browser.js';
@@ -172,5 +172,41 @@ describe('which metadata documents may be fetched', () => {
     expect(isPrivateAddress('::ffff:127.0.0.1')).toBe(true);
     for (const special of ['64:ff9b::7f00:1', '2002:7f00:1::1', '::127.0.0.1', 'fec0::1']) expect(isPrivateAddress(special)).toBe(true);
     expect(hostAllowed('x.apps.example.net', ['*.apps.example.net'])).toBe(true);
+  });
+
+  // IANA's IPv4 and IPv6 Special-Purpose Address Registries, each range by its first and last address.
+  const SPECIAL_PURPOSE = [
+    ['0.0.0.0', '0.255.255.255'], ['10.0.0.0', '10.255.255.255'], ['100.64.0.0', '100.127.255.255'], ['127.0.0.0', '127.255.255.255'],
+    ['169.254.0.0', '169.254.255.255'], ['172.16.0.0', '172.31.255.255'], ['192.0.0.0', '192.0.0.255'], ['192.0.2.0', '192.0.2.255'],
+    ['192.31.196.0', '192.31.196.255'], ['192.52.193.0', '192.52.193.255'], ['192.88.99.0', '192.88.99.255'], ['192.168.0.0', '192.168.255.255'],
+    ['192.175.48.0', '192.175.48.255'], ['198.18.0.0', '198.19.255.255'], ['198.51.100.0', '198.51.100.255'], ['203.0.113.0', '203.0.113.255'],
+    ['240.0.0.0', '255.255.255.255'],
+    ['::', '::'], ['::1', '::1'], ['::ffff:0.0.0.0', '::ffff:0.255.255.255'], ['::ffff:10.0.0.1', '::ffff:192.168.255.255'],
+    ['64:ff9b::', '64:ff9b::ffff:ffff'], ['64:ff9b:1::', '64:ff9b:1:ffff:ffff:ffff:ffff:ffff'],
+    ['100::', '100::ffff:ffff:ffff:ffff'], ['100:0:0:1::', '100::1:ffff:ffff:ffff:ffff'],
+    ['2001::', '2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff'], ['2001:0:4136:e378::1', '2001:0:ffff::1'], ['2001:2::', '2001:2:0:ffff::1'],
+    ['2001:db8::', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff'], ['2002::', '2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+    ['2620:4f:8000::', '2620:4f:8000:ffff:ffff:ffff:ffff:ffff'], ['3fff::', '3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff'],
+    ['5f00::', '5f00:ffff:ffff:ffff:ffff:ffff:ffff:ffff'], ['fc00::', 'fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+    ['fe80::', 'febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff'], ['ff00::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+  ] as const;
+
+  test.each(SPECIAL_PURPOSE)('every IANA special-purpose range is refused: %s to %s', (first, last) => {
+    expect(isPrivateAddress(first)).toBe(true);
+    expect(isPrivateAddress(last)).toBe(true);
+  });
+
+  test('the addresses just outside the special-purpose ranges are public', () => {
+    for (const address of ['1.0.0.1', '100.128.0.1', '192.0.3.1', '198.20.0.1', '203.0.114.1', '64:ff9b:2::1', '100:0:0:2::1',
+      '2001:200::1', '2001:db9::1', '2620:4f:8001::1', '3fff:1000::1', '5f01::1', '2606:2800:220:1::1']) {
+      expect(isPrivateAddress(address)).toBe(false);
+    }
+  });
+
+  test('a name that resolves to a special-purpose address is refused by the DNS lookup itself', async () => {
+    const refused = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      publicOnlyLookup('localhost', { all: true }, (error) => resolve(error));
+    });
+    expect(refused?.code).toBe('EPRIVATE');
   });
 });
