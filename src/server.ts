@@ -29,7 +29,7 @@ import { konnectRoutes } from './konnect/index.js';
 import type { Logger } from './logging/index.js';
 import { createAccessTokenVerifier, createProvider, issuedUnderCurrentRegistration, syncStaticClients } from './provider/index.js';
 import {
-  ClientRegistrar, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
+  ClientRegistrar, identityDefaultScope, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
   unrestrictedPolicy, type ClientMetadata,
 } from './registration/index.js';
 import { deriveKey, resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
@@ -150,7 +150,9 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const grantStands = async (grantId: string) => (await provider.Grant.find(grantId)) !== undefined;
   const consoleEnabled = configuration.console.enabled;
   const serverClients = consoleEnabled ? [consoleClient(configuration.issuer, adminResource.resource, ADMIN_SCOPE)] : [];
-  await syncStaticClients([...configuration.clients, ...serverClients], { provider, clients, models: store.models, hasher, logger, now });
+  await syncStaticClients([...configuration.clients, ...serverClients], {
+    provider, clients, models: store.models, hasher, logger, now, defaultScope: identityDefaultScope(configuration.resourceServers),
+  });
   await seedUsers(configuration.users, userDirectory, dependencies.env ?? process.env, logger);
   warnWhenAdminApiUnreachable(configuration, logger);
 
@@ -189,7 +191,9 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const adminRouter = adminRoutes({
     issuer: configuration.issuer,
     registrar,
-    adminPolicy: unrestrictedPolicy('admin', [...OPENID_CONNECT_SCOPES, ...resourceServers.flatMap((server) => server.scopes)]),
+    adminPolicy: unrestrictedPolicy(
+      'admin', [...OPENID_CONNECT_SCOPES, ...resourceServers.flatMap((server) => server.scopes)], identityDefaultScope(resourceServers),
+    ),
     policies,
     initialAccessTokens,
     registrationAccessTokens,
@@ -224,6 +228,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     }, () => now().getTime()),
     csrf: new CsrfTokens(deriveKey(masterSecret, 'interaction-csrf')),
     audit,
+    passwordAcr: signIn.passwordAcr,
   });
   const routers = [discoveryRouter, registrationRouter, adminRouter, interactionRouter];
   // With a port of their own (start.ts listens there), the metrics are not on the main one.

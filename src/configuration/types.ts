@@ -25,7 +25,14 @@ export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_t
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 /** The OpenID Connect scopes of a sign-in, next to the resource servers' scopes. */
-export const OPENID_CONNECT_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'groups'] as const;
+export const OPENID_CONNECT_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone', 'groups'] as const;
+
+/**
+ * The identity scopes OpenID Connect defines (Core §5.4, and offline_access, §11): what a client
+ * that registers no scope gets, as Keycloak's default client scopes and Hydra's default client
+ * scope do, so that a standard relying party can ask for them. Never a resource server's scope.
+ */
+export const IDENTITY_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
 
 export interface RegistrationPolicyConfig {
   grantTypes: GrantType[];
@@ -107,8 +114,20 @@ export interface UserConfig {
   name?: string;
   given_name?: string;
   family_name?: string;
+  phone_number?: string;
+  phone_number_verified: boolean;
+  address?: PostalAddressConfig;
   groups: string[];
   profile: Record<string, unknown>;
+}
+
+export interface PostalAddressConfig {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
 }
 
 export interface SignInConfig {
@@ -125,6 +144,7 @@ export interface SignInConfig {
   refreshTokenTtlSeconds: number;
   refreshTokenIdleSeconds: number;
   groupsClaim: boolean;
+  passwordAcr: string;
 }
 
 export interface BrandingConfig {

@@ -1,13 +1,13 @@
 import type { Context } from 'koa';
 
-import { ApiError } from '../http/api-error.js';
-import { assertWithinDeadline } from '../http/deadline.js';
+import { ApiError } from './api-error.js';
+import { assertWithinDeadline } from './deadline.js';
 
-/** A sign-in or consent form is a few hundred bytes; nothing larger is read. */
+/** A sign-in or consent form is a few hundred bytes; nothing larger is read by default. */
 export const MAX_FORM_BYTES = 8 * 1024;
 
-/** Reads an application/x-www-form-urlencoded body, bounded before it is parsed. */
-export async function readFormBody(ctx: Context): Promise<URLSearchParams> {
+/** Reads an application/x-www-form-urlencoded body, bounded (maxBytes) before it is parsed. */
+export async function readFormBody(ctx: Context, maxBytes = MAX_FORM_BYTES): Promise<URLSearchParams> {
   const mediaType = ctx.get('content-type').split(';')[0]!.trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
     throw new ApiError('invalid_request', 'the form must be sent as application/x-www-form-urlencoded', 415);
@@ -16,7 +16,7 @@ export async function readFormBody(ctx: Context): Promise<URLSearchParams> {
   let received = 0;
   for await (const chunk of ctx.req) {
     received += (chunk as Buffer).length;
-    if (received > MAX_FORM_BYTES) throw new ApiError('invalid_request', `the form exceeds ${MAX_FORM_BYTES} bytes`, 413, { Connection: 'close' });
+    if (received > maxBytes) throw new ApiError('invalid_request', `the form exceeds ${maxBytes} bytes`, 413, { Connection: 'close' });
     chunks.push(chunk as Buffer);
   }
   assertWithinDeadline(ctx);

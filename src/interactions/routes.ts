@@ -6,11 +6,11 @@ import type Provider from 'oidc-provider';
 import type { AuditTrail } from '../audit/index.js';
 import { ApiError } from '../http/api-error.js';
 import { rateLimitKey } from '../http/client-address.js';
+import { formValue, readFormBody } from '../http/form-body.js';
 import { createRouter } from '../http/routing.js';
 import { storeOutageOf } from '../storage/index.js';
 import type { PasswordCheckResult, SignInLimiter, UserDirectory } from '../users/index.js';
 import type { CsrfTokens } from './csrf.js';
-import { formValue, readFormBody } from './form-body.js';
 import { setPageHeaders } from './page-security.js';
 import type { ClientDisplay, Pages } from './pages.js';
 import { describeScope } from './scope-descriptions.js';
@@ -25,6 +25,8 @@ export interface InteractionDependencies {
   limiter: SignInLimiter;
   csrf: CsrfTokens;
   audit: AuditTrail;
+  /** The acr of a password sign-in (the ID token's acr claim). */
+  passwordAcr: string;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -44,7 +46,7 @@ const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
  * oidc-provider, which continues the authorization request.
  */
 export function interactionRoutes(dependencies: InteractionDependencies): Router {
-  const { provider, pages, users, limiter, csrf, audit } = dependencies;
+  const { provider, pages, users, limiter, csrf, audit, passwordAcr } = dependencies;
   const router = createRouter();
   router.use(pageErrors(pages));
 
@@ -120,7 +122,7 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
       actor: `user:${result.user.id}`, action: 'user.sign_in', outcome: 'success', requestId: ctx.state.requestId,
       clientId: String(details.params.client_id), detail: `user ${result.user.id}`,
     });
-    await finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'], remember: true } });
+    await finish(ctx, { login: { accountId: result.user.id, amr: ['pwd'], acr: passwordAcr, remember: true } });
   });
 
   router.post(`${INTERACTION_PATH}/:uid/consent`, async (ctx) => {
@@ -175,8 +177,11 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
   async function renderConsent(ctx: Context, details: Details): Promise<void> {
     const missing = details.prompt.details as ConsentDetails;
     const user = details.session ? await users.find(details.session.accountId) : undefined;
-    const oidcScopes = missing.missingOIDCScope ?? [];
     const resourceScopes = Object.entries(missing.missingResourceScopes ?? {});
+    // oidc-provider counts a resource server's scope among the OpenID Connect ones too (every
+    // scope is in its scopes list): it is listed once, with its resource server.
+    const ofResources = new Set(resourceScopes.flatMap(([, scopes]) => scopes));
+    const oidcScopes = (missing.missingOIDCScope ?? []).filter((scope) => !ofResources.has(scope));
     setPageHeaders(ctx, [String(details.params.redirect_uri ?? '')]);
     ctx.type = 'html';
     ctx.body = pages.consent({

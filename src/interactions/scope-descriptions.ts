@@ -3,6 +3,8 @@ const OIDC_SCOPES: Record<string, string> = {
   openid: 'Know who you are: your user id on this server',
   profile: 'Your name and username',
   email: 'Your email address and whether it is verified',
+  address: 'Your postal address',
+  phone: 'Your phone number and whether it is verified',
   groups: 'The groups you belong to',
   offline_access: 'Keep access when you are not using it (until you revoke it)',
 };

@@ -13,7 +13,9 @@ import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-met
 import { reuseClientInstances } from './client-instances.js';
 import { compareHashedClientSecrets } from './client-secrets.js';
 import { invalidClientStatus } from './invalid-client-status.js';
+import { afterBrowserRoute, beforeBrowserRoute } from './browser-endpoints.js';
 import { createErrorRenderer } from './render-error.js';
+import { isBrowserEndpoint } from './routes.js';
 import { forProvider, providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { claimsByScope, peopleConfiguration } from './people.js';
@@ -83,6 +85,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     claims: claimsByScope(groups, personClaimNames(configuration.claims)),
     // Scope claims go into the ID token too (as Keycloak does), not only to userinfo.
     conformIdTokenClaims: false,
+    // A sign-in is a password (interactions/routes.ts): its acr, advertised and put in ID tokens.
+    acrValues: [configuration.signIn.passwordAcr],
     findAccount: people.findAccount,
     interactions: people.interactions,
     pkce: people.pkce,
@@ -127,9 +131,19 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     isLiveGrant: async (grantId) => (await provider!.Grant.find(grantId)) !== undefined,
     onIntrospected: dependencies.onIntrospected,
   });
-  provider.use(providerEdges(async (ctx) => {
-    invalidClientStatus(ctx);
-    await structured.afterRoute(ctx);
+  const renderError = createErrorRenderer(pages);
+  provider.use(providerEdges({
+    beforeRoute: beforeBrowserRoute,
+    async afterRoute(ctx) {
+      afterBrowserRoute(ctx);
+      invalidClientStatus(ctx);
+      await structured.afterRoute(ctx);
+    },
+    renderPage(ctx, error) {
+      if (!isBrowserEndpoint(ctx.path) || ctx.accepts('json', 'html') !== 'html') return false;
+      renderError(ctx, error);
+      return true;
+    },
   }) as unknown as Parameters<Provider['use']>[0]);
   provider.on('introspection.error', structured.onEndpointError as never);
   provider.on('revocation.error', structured.onEndpointError as never);

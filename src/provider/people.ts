@@ -24,6 +24,8 @@ export function claimsByScope(groups: boolean, mappedClaims: readonly string[] =
     openid: ['sub', 'auth_time', 'amr', ...mappedClaims],
     profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
     email: ['email', 'email_verified'],
+    address: ['address'],
+    phone: ['phone_number', 'phone_number_verified'],
     ...(groups ? { groups: ['groups'] } : {}),
   };
 }
@@ -38,6 +40,8 @@ export function userClaims(user: UserRecord): Record<string, unknown> {
     ...(user.givenName === undefined ? {} : { given_name: user.givenName }),
     ...(user.familyName === undefined ? {} : { family_name: user.familyName }),
     ...(user.email === undefined ? {} : { email: user.email, email_verified: user.emailVerified }),
+    ...(user.phoneNumber === undefined ? {} : { phone_number: user.phoneNumber, phone_number_verified: user.phoneNumberVerified }),
+    ...(user.address === undefined ? {} : { address: user.address }),
     groups: user.groups,
   };
 }

@@ -17,6 +17,8 @@ export interface StaticClientDependencies {
   hasher: SecretHasher;
   logger: Logger;
   now: () => Date;
+  /** The scope of a declared client that names none (as a registration without scope gets). */
+  defaultScope: string;
 }
 
 const CONFIGURATION = 'configuration';
@@ -30,12 +32,15 @@ const STATE_KEY = 'static-clients';
  * that left the file is removed with everything issued to it. Invalid metadata stops start-up.
  */
 export async function syncStaticClients(declared: readonly StaticClientConfig[], dependencies: StaticClientDependencies): Promise<void> {
-  const { provider, clients, models, hasher, logger, now } = dependencies;
+  const { provider, clients, models, hasher, logger, now, defaultScope } = dependencies;
   for (const [index, declaredClient] of declared.entries()) {
-    // As at registration: an authorization_code client answers with codes unless it says otherwise.
-    const client = declaredClient.response_types === undefined && Array.isArray(declaredClient.grant_types) && declaredClient.grant_types.includes('authorization_code')
-      ? { ...declaredClient, response_types: ['code'] }
-      : declaredClient;
+    // As at registration: an authorization_code client answers with codes unless it says
+    // otherwise, and a client that names no scope gets the default one.
+    const client = { ...declaredClient };
+    if (client.response_types === undefined && Array.isArray(client.grant_types) && client.grant_types.includes('authorization_code')) {
+      client.response_types = ['code'];
+    }
+    if (client.scope === undefined && defaultScope !== '') client.scope = defaultScope;
     try {
       await (provider.Client as unknown as { validate(metadata: unknown): Promise<void> }).validate(client);
     } catch (error) {

@@ -4,7 +4,7 @@ export { RegistrationError } from './errors.js';
 export {
   ADMIN_CLIENT_METADATA_SCHEMA, ADMIN_CLIENT_PROPERTIES, CLIENT_ID, CLIENT_METADATA_PROPERTIES, CLIENT_METADATA_SCHEMA, parseClientMetadata, type ClientMetadata,
 } from './metadata-schema.js';
-export { applyPolicy, DEFAULT_POLICY, resolvePolicies, unrestrictedPolicy, type RegistrationPolicy } from './policy.js';
+export { applyPolicy, DEFAULT_POLICY, identityDefaultScope, resolvePolicies, unrestrictedPolicy, type RegistrationPolicy } from './policy.js';
 export { clientInformation, fromRecord, registrationClientUri, REGISTRATION_PATH } from './presenter.js';
 export { registrationRoutes, type RegistrationRouteDependencies } from './routes.js';
 export { SoftwareStatements } from './software-statement.js';

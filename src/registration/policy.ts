@@ -1,4 +1,6 @@
-import { OPENID_CONNECT_SCOPES, type Configuration, type RegistrationPolicyConfig } from '../configuration/index.js';
+import {
+  IDENTITY_SCOPES, OPENID_CONNECT_SCOPES, type Configuration, type RegistrationPolicyConfig, type ResourceServerConfig,
+} from '../configuration/index.js';
 import { invalidClientMetadata, invalidRedirectUri } from './errors.js';
 import type { ClientMetadata } from './metadata-schema.js';
 
@@ -8,6 +10,17 @@ export const DEFAULT_POLICY = 'default';
 export interface RegistrationPolicy extends RegistrationPolicyConfig {
   name: string;
   scopes: string[];
+}
+
+/**
+ * The scope of a client that registers none, unless its policy names one: the OpenID Connect
+ * identity scopes among those allowed. A resource server's scope is never given by default (it
+ * entitles the client to that resource server), even one that shares a name with an identity scope.
+ */
+export function identityDefaultScope(resourceServers: readonly ResourceServerConfig[], allowed?: readonly string[]): string {
+  const resourceScopes = new Set(resourceServers.flatMap((server) => server.scopes));
+  const permitted = allowed === undefined ? undefined : new Set(allowed);
+  return IDENTITY_SCOPES.filter((scope) => !resourceScopes.has(scope) && (permitted?.has(scope) ?? true)).join(' ');
 }
 
 export function resolvePolicies(configuration: Configuration): Map<string, RegistrationPolicy> {
@@ -24,16 +37,23 @@ export function resolvePolicies(configuration: Configuration): Map<string, Regis
     requireSoftwareStatement: false,
   };
   const declared = { [DEFAULT_POLICY]: builtIn, ...configuration.registration.policies };
-  return new Map(Object.entries(declared).map(([name, policy]) => [name, { ...policy, name, scopes: policy.scopes ?? offered }]));
+  return new Map(Object.entries(declared).map(([name, policy]) => {
+    const scopes = policy.scopes ?? offered;
+    return [name, { ...policy, name, scopes, defaultScope: policy.defaultScope ?? identityDefaultScope(configuration.resourceServers, scopes) }];
+  }));
 }
 
-/** A policy that allows every grant type, authentication method, redirect host and the given scopes: the admin API's. */
-export function unrestrictedPolicy(name: string, scopes: readonly string[]): RegistrationPolicy {
+/**
+ * A policy that allows every grant type, authentication method, redirect host and the given
+ * scopes (the admin API's, the Konnect bridge's), with the given default for clients that ask for none.
+ */
+export function unrestrictedPolicy(name: string, scopes: readonly string[], defaultScope?: string): RegistrationPolicy {
   return {
     name,
     grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
     tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     scopes: [...new Set(scopes)],
+    ...(defaultScope === undefined ? {} : { defaultScope }),
     redirectUriHosts: ['*'],
     requireSoftwareStatement: false,
   };

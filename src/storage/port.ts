@@ -80,6 +80,16 @@ export interface ClientStore {
 }
 
 /** A person who signs in. Stored as one serialized document beside its indexed keys. */
+/** The members of OpenID Connect's address claim, each optional. */
+export interface PostalAddress {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+}
+
 export interface UserRecord {
   /** Server-generated, never reused: the `sub` of the user's tokens. */
   id: string;
@@ -90,6 +100,10 @@ export interface UserRecord {
   name?: string | undefined;
   givenName?: string | undefined;
   familyName?: string | undefined;
+  phoneNumber?: string | undefined;
+  phoneNumberVerified: boolean;
+  /** OpenID Connect's address claim (Core §5.1.1): formatted, street_address, locality, region, postal_code, country. */
+  address?: PostalAddress | undefined;
   groups: string[];
   profile: JsonObject;
   disabled: boolean;

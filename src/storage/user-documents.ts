@@ -1,4 +1,4 @@
-import { caseInsensitiveKey, type JsonObject, type UserRecord } from './port.js';
+import { caseInsensitiveKey, type JsonObject, type PostalAddress, type UserRecord } from './port.js';
 
 /**
  * How a user is kept by both backends: one serialized document (so that no profile key ever
@@ -18,6 +18,9 @@ export function storedUser(user: UserRecord): StoredUser {
     name: user.name,
     givenName: user.givenName,
     familyName: user.familyName,
+    phoneNumber: user.phoneNumber,
+    phoneNumberVerified: user.phoneNumberVerified,
+    address: user.address as JsonObject | undefined,
     groups: user.groups,
     profile: user.profile,
     disabled: user.disabled,
@@ -34,6 +37,18 @@ export function storedUser(user: UserRecord): StoredUser {
 
 const optionalString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const optionalDate = (value: unknown): Date | undefined => (typeof value === 'string' ? new Date(value) : undefined);
+const ADDRESS_MEMBERS = ['formatted', 'street_address', 'locality', 'region', 'postal_code', 'country'] as const;
+
+function optionalAddress(value: unknown): PostalAddress | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const stored = value as Record<string, unknown>;
+  const address: PostalAddress = {};
+  for (const member of ADDRESS_MEMBERS) {
+    const part = stored[member];
+    if (typeof part === 'string') address[member] = part;
+  }
+  return Object.keys(address).length > 0 ? address : undefined;
+}
 
 export function toUser(id: string, data: JsonObject, createdAt: Date, revision: number): UserRecord {
   return {
@@ -44,6 +59,9 @@ export function toUser(id: string, data: JsonObject, createdAt: Date, revision: 
     name: optionalString(data.name),
     givenName: optionalString(data.givenName),
     familyName: optionalString(data.familyName),
+    phoneNumber: optionalString(data.phoneNumber),
+    phoneNumberVerified: data.phoneNumberVerified === true,
+    address: optionalAddress(data.address),
     groups: Array.isArray(data.groups) ? data.groups.filter((group): group is string => typeof group === 'string') : [],
     profile: data.profile !== null && typeof data.profile === 'object' && !Array.isArray(data.profile) ? (data.profile as JsonObject) : {},
     disabled: data.disabled === true,

@@ -24,6 +24,22 @@ const PROFILE = {
   description: 'Free-form attributes (at most 50 members; the whole request is bounded in size and depth), readable as user.profile.<path> by claim expressions.',
 } as const;
 
+const addressPart = { type: 'string', minLength: 1, maxLength: 255 } as const;
+
+/** OpenID Connect's address claim (Core §5.1.1), released with the address scope. */
+const ADDRESS = {
+  type: 'object', minProperties: 1, additionalProperties: false,
+  properties: {
+    formatted: { ...addressPart, maxLength: 1024, description: 'The full address for display (lines separated by "\\n").' },
+    street_address: { ...addressPart, maxLength: 1024 },
+    locality: addressPart,
+    region: addressPart,
+    postal_code: { ...addressPart, maxLength: 32 },
+    country: addressPart,
+  },
+  description: 'The postal address (OpenID Connect\'s address claim, with the address scope).',
+} as const;
+
 /** What an administrator may set on a user (PUT replaces all of it; PATCH merges into it). */
 const EDITABLE_PROPERTIES = {
   username: USERNAME,
@@ -32,6 +48,12 @@ const EDITABLE_PROPERTIES = {
   name,
   given_name: name,
   family_name: name,
+  phone_number: {
+    type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+    description: 'The phone number (E.164, such as +1 555 0100, is what OpenID Connect recommends), with the phone scope.',
+  },
+  phone_number_verified: { type: 'boolean' },
+  address: ADDRESS,
   groups: GROUPS,
   profile: PROFILE,
   disabled: { type: 'boolean', description: 'A disabled user cannot sign in; disabling ends the user\'s sessions.' },
@@ -70,7 +92,9 @@ const timestamp = { type: 'string', format: 'date-time' } as const;
 
 export const USER_SCHEMA = {
   type: 'object',
-  required: ['id', 'username', 'email_verified', 'groups', 'profile', 'disabled', 'has_password', 'created_at', 'updated_at', 'last_sign_in_at'],
+  required: [
+    'id', 'username', 'email_verified', 'phone_number_verified', 'groups', 'profile', 'disabled', 'has_password', 'created_at', 'updated_at', 'last_sign_in_at',
+  ],
   properties: {
     id: { type: 'string', description: 'Server-generated; the sub of the user\'s tokens.' },
     ...EDITABLE_PROPERTIES,

@@ -16,11 +16,8 @@ export async function seedUsers(
   for (const user of users) {
     if (await directory.findByUsername(user.username)) continue;
     const password = user.passwordEnv === undefined ? undefined : env[user.passwordEnv];
-    const { username, email, email_verified, name, given_name, family_name, groups, profile } = user;
-    const created = await directory.create(
-      { username, email, email_verified, name, given_name, family_name, groups, profile },
-      { password, passwordHash: user.passwordHash },
-    );
-    logger.info('user created from the configuration file', { userId: created.id, username });
+    const { passwordEnv: _passwordEnv, passwordHash, ...attributes } = user;
+    const created = await directory.create(attributes, { password, passwordHash });
+    logger.info('user created from the configuration file', { userId: created.id, username: user.username });
   }
 }

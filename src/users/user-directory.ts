@@ -1,5 +1,7 @@
 import { ApiError } from '../http/api-error.js';
-import { DuplicateUserError, type JsonObject, type ModelStore, type UserListQuery, type UserRecord, type UserStore } from '../storage/index.js';
+import {
+  DuplicateUserError, type JsonObject, type ModelStore, type PostalAddress, type UserListQuery, type UserRecord, type UserStore,
+} from '../storage/index.js';
 import type { PasswordCheck } from './password-policy.js';
 import { PasswordChecksBusyError, type PasswordHasher } from './passwords.js';
 
@@ -11,6 +13,9 @@ export interface UserAttributes {
   name?: string | undefined;
   given_name?: string | undefined;
   family_name?: string | undefined;
+  phone_number?: string | undefined;
+  phone_number_verified?: boolean | undefined;
+  address?: PostalAddress | undefined;
   groups?: string[] | undefined;
   profile?: JsonObject | undefined;
   disabled?: boolean | undefined;
@@ -236,6 +241,9 @@ function fromAttributes(attributes: UserAttributes): Omit<UserRecord, 'id' | 'cr
     name: attributes.name,
     givenName: attributes.given_name,
     familyName: attributes.family_name,
+    phoneNumber: attributes.phone_number,
+    phoneNumberVerified: attributes.phone_number_verified ?? false,
+    address: attributes.address,
     groups: attributes.groups ?? [],
     profile: attributes.profile ?? {},
     disabled: attributes.disabled ?? false,
@@ -252,6 +260,9 @@ export function userView(user: UserRecord) {
     ...(user.name === undefined ? {} : { name: user.name }),
     ...(user.givenName === undefined ? {} : { given_name: user.givenName }),
     ...(user.familyName === undefined ? {} : { family_name: user.familyName }),
+    ...(user.phoneNumber === undefined ? {} : { phone_number: user.phoneNumber }),
+    phone_number_verified: user.phoneNumberVerified,
+    ...(user.address === undefined ? {} : { address: user.address }),
     groups: user.groups,
     profile: user.profile,
     disabled: user.disabled,

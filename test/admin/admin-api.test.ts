@@ -224,10 +224,11 @@ describe.each(backends)('admin API ($name)', (backend) => {
       const response = await admin.put(`/clients/${client.client_id}`, { ...CC, client_name: 'After' });
       expect(response.status).toBe(200);
       expect(response.body.client_name).toBe('After');
-      expect(response.body).not.toHaveProperty('scope');
+      // A scope left out is reset to the default: the identity scopes, never a resource server's.
+      expect(response.body.scope).toBe('openid profile email address phone offline_access');
       expect(response.body).not.toHaveProperty('profile');
       await manage(server.url, 'get', client.client_id, client.registration_access_token).expect(200);
-      // The secret still authenticates; without a scope the client is entitled to no resource server.
+      // The secret still authenticates; without a resource server's scope the client is entitled to none.
       expect((await requestToken(server.url, { clientId: client.client_id, clientSecret: client.client_secret }).expect(400)).body.error).toBe('invalid_target');
       const invalid = await admin.put(`/clients/${client.client_id}`, { grant_types: ['implicit'] });
       expect(invalid.status).toBe(400);
@@ -254,7 +255,7 @@ describe.each(backends)('admin API ($name)', (backend) => {
       const response = await admin.patch(`/clients/${client.client_id}`, { client_name: 'Patched', scope: null, profile: { tier: 'gold', region: 'eu' } });
       expect(response.status).toBe(200);
       expect(response.body).toEqual(expect.objectContaining({ client_name: 'Patched', profile: { tenant: 't1', tier: 'gold', region: 'eu' } }));
-      expect(response.body).not.toHaveProperty('scope');
+      expect(response.body.scope).toBe('openid profile email address phone offline_access');
       const invalid = await admin.patch(`/clients/${client.client_id}`, { grant_types: ['implicit'] });
       expect(invalid.status).toBe(400);
       expect((await admin.get(`/clients/${client.client_id}`)).body.client_name).toBe('Patched');

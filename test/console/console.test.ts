@@ -127,6 +127,34 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     await page.context().close();
   });
 
+  test('an administrator creates a user with a phone number and an address, then edits them', async () => {
+    const page = await signInToConsole('root');
+    await page.goto(`${server.url}/console/#/users/new`);
+    await page.getByLabel('Username').fill('grace');
+    await page.getByLabel('Phone number', { exact: true }).fill('+15550100');
+    await page.getByLabel('Phone number verified').check();
+    await page.getByLabel('Street address').fill('1 Navy Yard');
+    await page.getByLabel('City or locality').fill('Arlington');
+    await page.getByLabel('Country').fill('US');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('heading', { name: 'grace' }).waitFor();
+    const shown = await page.locator('dl.details').textContent();
+    expect(shown).toContain('+15550100 (verified)');
+    expect(shown).toContain('1 Navy Yard, Arlington, US');
+    const userId = (await page.locator('dl.details code').first().textContent())!;
+    const admin = (path: string) => request(server.url).get(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    expect((await admin(`/users/${userId}`)).body).toEqual(expect.objectContaining({
+      phone_number: '+15550100', phone_number_verified: true, address: { street_address: '1 Navy Yard', locality: 'Arlington', country: 'US' },
+    }));
+
+    await page.getByLabel('Street address').fill('');
+    await page.getByLabel('Region').fill('VA');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'grace saved' }).waitFor();
+    expect((await admin(`/users/${userId}`)).body.address).toEqual({ locality: 'Arlington', region: 'VA', country: 'US' });
+    await page.context().close();
+  });
+
   test('the console page is locked down: no inline script, no framing, no referrer, and its token is for the admin API only', async () => {
     const response = await request(server.url).get('/console/').expect(200);
     const csp = String(response.headers['content-security-policy']);

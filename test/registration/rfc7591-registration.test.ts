@@ -40,6 +40,10 @@ describe.each(backends)('RFC 7591 dynamic client registration ($name)', (backend
     (config.registration as { policies: Record<string, unknown> }).policies.vetted = { requireSoftwareStatement: true, scopes: ['orders:read'] };
     config.claims = [{ name: 'app.clientId', value: 'app.clientId' }, { name: 'software', value: 'app.softwareId' }];
     (config.registration as { initialAccessTokens: unknown[] }).initialAccessTokens.push({ id: 'vetted-token', token: `${IAT}-vetted`, policies: ['vetted'] });
+    (config.registration as { policies: Record<string, unknown> }).policies.people = {
+      grantTypes: ['authorization_code'], tokenEndpointAuthMethods: ['none'], redirectUriHosts: ['127.0.0.1'], scopes: ['openid', 'profile', 'orders:read'],
+    };
+    (config.registration as { initialAccessTokens: unknown[] }).initialAccessTokens.push({ id: 'people-token', token: `${IAT}-people`, policies: ['people'] });
     server = await startTestServer(backend, { config });
   });
   afterAll(async () => {
@@ -193,6 +197,16 @@ describe.each(backends)('RFC 7591 dynamic client registration ($name)', (backend
       expect(response.body.default_resource).toBe('https://partners.example.com');
       const token = await issueToken(server.url, { clientId: response.body.client_id, clientSecret: response.body.client_secret, scope: 'partners:read' });
       expect(decodeJwt(token).payload.aud).toBe('https://partners.example.com');
+    });
+
+    test('without a scope, a client gets the OpenID Connect identity scopes its policy allows, never a resource server\'s', async () => {
+      const people = await register(server.url, { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' }, `${IAT}-people`).expect(201);
+      expect(people.body.scope).toBe('openid profile');
+      // A policy that allows no identity scope (this default one offers only resource servers' scopes) gives none.
+      const machine = await register(server.url, CLIENT_CREDENTIALS_ONLY).expect(201);
+      expect(machine.body).not.toHaveProperty('scope');
+      expect((await requestToken(server.url, { clientId: machine.body.client_id, clientSecret: machine.body.client_secret }).expect(400)).body.error)
+        .toBe('invalid_target');
     });
 
     test('a scope the token\'s policy does not allow is refused, not narrowed', async () => {

@@ -154,13 +154,14 @@ describe.each(backends)('storage contract ($name)', (backend) => {
 
   describe('users', () => {
     const aUser = (id: string, username: string, extra: Partial<UserRecord> = {}): UserRecord => ({
-      id, username, emailVerified: false, groups: [], profile: {}, disabled: false,
+      id, username, emailVerified: false, phoneNumberVerified: false, groups: [], profile: {}, disabled: false,
       createdAt: new Date(Math.floor(Date.now() / 1000) * 1000), updatedAt: new Date(), ...extra,
     });
 
     test('create then find by id and by username in any letter case; every field survives', async () => {
       const user = aUser('u-1', 'Alice.Example', {
         email: 'Alice@Example.COM', emailVerified: true, name: 'Alice Example', givenName: 'Alice', familyName: 'Example',
+        phoneNumber: '+1 555 0100', phoneNumberVerified: true, address: { street_address: '1 Main St', locality: 'Springfield', country: 'US' },
         groups: ['admins', 'dev'], profile: { 'a.b': { $where: 1 }, locale: 'fr' }, passwordHash: '$scrypt$ln=4,r=8,p=1$c2FsdA$aGFzaA',
       });
       await store.users.create(user);

@@ -35,7 +35,7 @@ describe.each(backends)('admin users API ($name)', (backend) => {
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
       id: expect.any(String), username: 'Ada', email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', given_name: 'Ada',
-      family_name: 'Lovelace', groups: ['admins', 'engineering'], profile: { department: 'R&D', level: 3 }, disabled: false, has_password: true,
+      family_name: 'Lovelace', phone_number_verified: false, groups: ['admins', 'engineering'], profile: { department: 'R&D', level: 3 }, disabled: false, has_password: true,
       created_at: expect.any(String), updated_at: expect.any(String), last_sign_in_at: null,
     });
     expect(response.headers.location).toBe(`${server.url}/admin/users/${response.body.id}`);

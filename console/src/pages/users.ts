@@ -11,12 +11,30 @@ interface User {
   name?: string;
   given_name?: string;
   family_name?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  address?: Address;
   groups: string[];
   disabled: boolean;
   has_password: boolean;
   created_at: string;
   last_sign_in_at: string | null;
 }
+
+/** OpenID Connect's address claim, as the admin API takes it. */
+interface Address {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+}
+
+const ADDRESS_FIELDS: readonly [keyof Address, string][] = [
+  ['street_address', 'Street address'], ['locality', 'City or locality'], ['region', 'Region'], ['postal_code', 'Postal code'], ['country', 'Country'],
+];
+const addressId = (part: keyof Address) => `user-address-${part.replace('_', '-')}`;
 
 interface Session {
   id: string;
@@ -65,6 +83,9 @@ function profileFields(user?: User): HTMLElement[] {
     field('Email', h('input', { id: 'user-email', type: 'email', value: user?.email ?? '', autocomplete: 'off' })),
     checkbox('user-email-verified', 'Email address verified', user?.email_verified ?? false),
     field('Name', h('input', { id: 'user-name', value: user?.name ?? '', autocomplete: 'off' })),
+    field('Phone number', h('input', { id: 'user-phone', type: 'tel', value: user?.phone_number ?? '', autocomplete: 'off' }), 'E.164, such as +15550100.'),
+    checkbox('user-phone-verified', 'Phone number verified', user?.phone_number_verified ?? false),
+    ...ADDRESS_FIELDS.map(([part, label]) => field(label, h('input', { id: addressId(part), value: user?.address?.[part] ?? '', autocomplete: 'off' }))),
     field('Groups', h('input', { id: 'user-groups', value: (user?.groups ?? []).join(', '), autocomplete: 'off' }), 'Comma-separated.'),
   ];
 }
@@ -74,9 +95,29 @@ function profileOf(form: HTMLElement): Record<string, unknown> {
     email: inputValue(form, 'user-email') || null,
     email_verified: isChecked(form, 'user-email-verified'),
     name: inputValue(form, 'user-name') || null,
+    phone_number: inputValue(form, 'user-phone') || null,
+    phone_number_verified: isChecked(form, 'user-phone-verified'),
+    address: addressOf(form),
     groups: groupsOf(inputValue(form, 'user-groups')),
   };
 }
+
+/**
+ * The address the form holds, as a JSON Merge Patch of the user's: an emptied part is null
+ * (removed), and an address with every part empty is null.
+ */
+function addressOf(form: HTMLElement): Record<string, string | null> | null {
+  const parts = ADDRESS_FIELDS.map(([part]) => [part, inputValue(form, addressId(part)) || null] as const);
+  return parts.every(([, value]) => value === null) ? null : Object.fromEntries(parts);
+}
+
+/** What a creation sends: the members given, none of them null. */
+const withoutNulls = (value: unknown): unknown => (value !== null && typeof value === 'object' && !Array.isArray(value)
+  ? Object.fromEntries(Object.entries(value).filter(([, member]) => member !== null).map(([name, member]) => [name, withoutNulls(member)]))
+  : value);
+
+const addressText = (address: Address | undefined): string | null =>
+  address ? address.formatted ?? ADDRESS_FIELDS.map(([part]) => address[part]).filter(Boolean).join(', ') : null;
 
 export async function userCreator(context: ConsoleContext): Promise<Node> {
   const alert = alertRegion();
@@ -88,7 +129,7 @@ export async function userCreator(context: ConsoleContext): Promise<Node> {
     alert,
   );
   onSubmit(form, alert, async () => {
-    const profile = Object.fromEntries(Object.entries(profileOf(form)).filter(([, value]) => value !== null));
+    const profile = withoutNulls(profileOf(form)) as Record<string, unknown>;
     const password = inputValue(form, 'user-password');
     const created = await context.api.send<User>('POST', '/users', { username: inputValue(form, 'user-username'), ...profile, ...(password ? { password } : {}) });
     context.announce(`User ${created.username} created.`);
@@ -124,6 +165,8 @@ export async function userView(context: ConsoleContext, userId: string): Promise
     details([
       ['User id (sub)', h('code', {}, user.id)],
       ['Name', user.name], ['Email', user.email ? `${user.email}${user.email_verified ? ' (verified)' : ''}` : null],
+      ['Phone number', user.phone_number ? `${user.phone_number}${user.phone_number_verified ? ' (verified)' : ''}` : null],
+      ['Address', addressText(user.address)],
       ['Groups', user.groups.join(', ') || '—'], ['State', user.disabled ? 'disabled' : 'active'], ['Password', user.has_password ? 'set' : 'not set'],
       ['Created', formatTime(user.created_at)], ['Last sign-in', formatTime(user.last_sign_in_at)],
     ]),

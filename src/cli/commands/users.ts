@@ -10,6 +10,12 @@ const ATTRIBUTE_OPTIONS: OptionSpecs = {
   name: { type: 'string', value: 'NAME', description: 'name (the full name)' },
   'given-name': { type: 'string', value: 'NAME', description: 'given_name' },
   'family-name': { type: 'string', value: 'NAME', description: 'family_name' },
+  'phone-number': { type: 'string', value: 'PHONE', description: 'phone_number (E.164, such as +15550100, is what OpenID Connect recommends)' },
+  'phone-number-verified': { type: 'boolean', description: 'phone_number_verified: the number is known to be the user\'s' },
+  address: {
+    type: 'string', value: 'JSON',
+    description: 'address: a JSON object of formatted, street_address, locality, region, postal_code, country (or @file holding one)',
+  },
   groups: { type: 'string', value: 'G1,G2', description: 'groups, comma-separated' },
   profile: { type: 'string', value: 'JSON', description: 'profile: free-form attributes, a JSON object (or @file holding one)' },
 };
@@ -31,6 +37,9 @@ function attributesFromOptions(options: Options): Record<string, unknown> {
   set('name', options.string('name'));
   set('given_name', options.string('given-name'));
   set('family_name', options.string('family-name'));
+  set('phone_number', options.string('phone-number'));
+  if (options.flag('phone-number-verified')) attributes.phone_number_verified = true;
+  set('address', options.jsonObject('address'));
   set('groups', options.list('groups'));
   set('profile', options.jsonObject('profile'));
   return attributes;

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+
+import * as oidc from 'openid-client';
+import request from 'supertest';
+
+import { ADMIN_TOKEN } from '../support/admin.js';
+import { backends } from '../support/backends.js';
+import { FormBrowser } from '../support/form-browser.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/**
+ * What the OpenID Foundation's conformance suite checks (plans oidcc-basic, -config, -dynamic and
+ * -rp-initiated-logout), reproduced without the suite: each test names the modules it stands for.
+ * The relying party is openid-client, registered the way client libraries register (no scope),
+ * and the person signs in through the server's own pages (FormBrowser).
+ */
+
+const PASSWORD = 'a long and uncommon passphrase';
+const API = 'https://api.example.com';
+const REDIRECT_URI = 'http://127.0.0.1:9/cb';
+const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
+const IDENTITY_SCOPES = 'openid profile email address phone offline_access';
+const ADDRESS = { street_address: '12 Analytical Row', locality: 'London', postal_code: 'W1 1AA', country: 'GB' };
+
+describe.each(backends)('what the OpenID Foundation conformance suite checks, without the suite ($name)', (backend) => {
+  let server: TestServer;
+  let userId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend, {
+      config: {
+        adminTokens: [ADMIN_TOKEN],
+        resourceServers: [{ resource: API, scopes: ['orders:read'], default: true }],
+        registration: { mode: 'open' },
+        signIn: { passwordHashCost: 10 },
+      },
+    });
+    const user = await request(server.url).post('/admin/users').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({
+      username: 'ada', password: PASSWORD, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace',
+      email: 'ada@example.com', email_verified: true, phone_number: '+44 20 7946 0000', phone_number_verified: true, address: ADDRESS,
+    }).expect(201);
+    userId = user.body.id;
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  /** Registers as openid-client's users do: no scope (RFC 7591 §2 lets the server give a default). */
+  async function registerAsLibrariesDo(extra: Record<string, unknown> = {}) {
+    const registered = await request(server.url).post('/reg').send({
+      redirect_uris: [REDIRECT_URI], post_logout_redirect_uris: [POST_LOGOUT_URI], grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'], token_endpoint_auth_method: 'none', ...extra,
+    }).expect(201);
+    const configuration = await oidc.discovery(new URL(server.url), registered.body.client_id, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    return { client: registered.body as Record<string, string>, configuration };
+  }
+
+  /** An authorization request of openid-client, with PKCE, state and nonce. */
+  async function authorizationRequest(configuration: oidc.Configuration, parameters: Record<string, string>) {
+    const checks = { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: oidc.randomState(), expectedNonce: oidc.randomNonce() };
+    const url = oidc.buildAuthorizationUrl(configuration, {
+      redirect_uri: REDIRECT_URI, state: checks.expectedState, nonce: checks.expectedNonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(checks.pkceCodeVerifier), code_challenge_method: 'S256', ...parameters,
+    });
+    return { url, checks };
+  }
+
+  async function signIn(browser: FormBrowser, start: request.Response): Promise<URL> {
+    const { leftTo, page } = await browser.complete(start, { username: 'ada', password: PASSWORD });
+    if (!leftTo) throw new Error(`the sign-in stopped at a page: ${page?.status} ${page?.text.slice(0, 300)}`);
+    return leftTo;
+  }
+
+  test('oidcc-scope-profile, -email, -address, -phone, -all: a client registered without scope gets every identity claim', async () => {
+    const { client, configuration } = await registerAsLibrariesDo();
+    expect(client.scope).toBe(IDENTITY_SCOPES);
+    const { url, checks } = await authorizationRequest(configuration, { scope: IDENTITY_SCOPES, prompt: 'consent' });
+    const browser = new FormBrowser(server.url);
+    const returned = await signIn(browser, await browser.get(url.href));
+    expect(returned.searchParams.get('error')).toBeNull();
+
+    const tokens = await oidc.authorizationCodeGrant(configuration, returned, checks);
+    const expected = {
+      sub: userId, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', preferred_username: 'ada', email: 'ada@example.com',
+      email_verified: true, phone_number: '+44 20 7946 0000', phone_number_verified: true, address: ADDRESS,
+    };
+    expect(tokens.claims()).toEqual(expect.objectContaining(expected));
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    expect(tokens.scope?.split(' ').sort()).toEqual(IDENTITY_SCOPES.split(' ').sort());
+    expect(await oidc.fetchUserInfo(configuration, tokens.access_token, userId)).toEqual(expect.objectContaining(expected));
+  });
+
+  test('oidcc-discovery-*: the identity scopes, their claims and the acr of a sign-in are advertised', async () => {
+    const { body } = await request(server.url).get('/.well-known/openid-configuration').expect(200);
+    expect(body.scopes_supported).toEqual(expect.arrayContaining(IDENTITY_SCOPES.split(' ')));
+    expect(body.claims_supported).toEqual(expect.arrayContaining(['address', 'phone_number', 'phone_number_verified', 'acr', 'email', 'name']));
+    expect(body.acr_values_supported).toEqual(['1']);
+  });
+
+  test('oidcc-ensure-request-with-acr-values-succeeds: the ID token carries the acr of the sign-in', async () => {
+    const { configuration } = await registerAsLibrariesDo();
+    const { url, checks } = await authorizationRequest(configuration, { scope: 'openid', acr_values: '1 2' });
+    const browser = new FormBrowser(server.url);
+    const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, await browser.get(url.href)), checks);
+    expect(tokens.claims()).toEqual(expect.objectContaining({ acr: '1', amr: ['pwd'] }));
+  });
+
+  test('oidcc-ensure-post-request-succeeds: an authorization request sent by POST reaches the sign-in and completes', async () => {
+    const { configuration } = await registerAsLibrariesDo();
+    const { url, checks } = await authorizationRequest(configuration, { scope: 'openid email' });
+    const browser = new FormBrowser(server.url);
+    const posted = await browser.post('/auth', Object.fromEntries(url.searchParams));
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toMatch(/^\/interaction\//);
+    const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, posted), checks);
+    expect(tokens.claims()?.email).toBe('ada@example.com');
+
+    // A POST that is not a form is refused with the server's error page, not a 404.
+    const notForm = await request(server.url).post('/auth').set('Accept', 'text/html').set('Content-Type', 'application/json').send('{}');
+    expect(notForm.status).toBe(415);
+    expect(notForm.headers['content-type']).toMatch(/^text\/html/);
+    expect(notForm.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  test('oidcc-rp-initiated-logout: a logout request by POST shows the confirmation, then returns to the client', async () => {
+    const { client, configuration } = await registerAsLibrariesDo();
+    const { url, checks } = await authorizationRequest(configuration, { scope: 'openid' });
+    const browser = new FormBrowser(server.url);
+    const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, await browser.get(url.href)), checks);
+
+    const confirmation = await browser.post('/session/end', {
+      id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'logout-state', client_id: client.client_id!,
+    });
+    expect(confirmation.status).toBe(200);
+    expect(confirmation.headers['content-security-policy']).toContain('form-action \'self\' http://127.0.0.1:9');
+    const form = /<form[^>]*action="([^"]+)"[\s\S]*?name="xsrf" value="([^"]+)"/.exec(confirmation.text)!;
+    const confirmed = await browser.post(form[1]!, { xsrf: form[2]!, logout: 'yes' });
+    expect(confirmed.status).toBe(303);
+    const returned = new URL(confirmed.headers.location as string);
+    expect(`${returned.origin}${returned.pathname}`).toBe(POST_LOGOUT_URI);
+    expect(returned.searchParams.get('state')).toBe('logout-state');
+  });
+
+  test('oidc-provider\'s own pages carry the headers of ours: form_post answers and the logout hand-off', async () => {
+    const { configuration } = await registerAsLibrariesDo();
+    const { url } = await authorizationRequest(configuration, { scope: 'openid', response_mode: 'form_post' });
+    const browser = new FormBrowser(server.url);
+    const { page } = await browser.complete(await browser.get(url.href), { username: 'ada', password: PASSWORD });
+    expect(page?.status).toBe(200);
+    expect(page!.text).toContain(`action="${REDIRECT_URI}"`);
+    expectSelfSubmittingPage(page!, 'http://127.0.0.1:9');
+
+    // Without a session, /session/end hands off to its confirmation with a self-submitting form.
+    const handOff = await request(server.url).get('/session/end').set('Accept', 'text/html').expect(200);
+    expectSelfSubmittingPage(handOff);
+    const missing = await request(server.url).get('/session/end?id_token_hint=not-a-token').set('Accept', 'text/html').expect(400);
+    expect(missing.text).toContain('Something went wrong');
+    expect(missing.headers['x-frame-options']).toBe('DENY');
+  });
+
+  /** The page's policy lets exactly its own inline script run, submits only to here (and to the client), and is never framed. */
+  function expectSelfSubmittingPage(page: request.Response, formTarget?: string): void {
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page.text)![1]!;
+    const policy = String(page.headers['content-security-policy']);
+    expect(policy).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(policy).toMatch(/default-src 'none'/);
+    expect(policy).toMatch(new RegExp(`form-action 'self'${formTarget ? ` ${formTarget}` : ''}(;|$)`));
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+  }
+
+  test('the consent page names a resource server\'s scope once, with its resource server', async () => {
+    const { configuration } = await registerAsLibrariesDo({ scope: 'openid orders:read' });
+    const { url } = await authorizationRequest(configuration, { scope: 'openid orders:read', resource: API });
+    const browser = new FormBrowser(server.url);
+    let response = await browser.get(url.href);
+    while (response.status === 303) response = await browser.get(response.headers.location as string);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(response.text)![1]!;
+    const login = /action="([^"]+\/login)"/.exec(response.text)![1]!;
+    response = await browser.post(login, { csrf, username: 'ada', password: PASSWORD });
+    while (response.status === 303) response = await browser.get(response.headers.location as string);
+    expect(response.text).toContain('Allow');
+    expect(response.text.match(/<code>orders:read<\/code>/g)).toHaveLength(1);
+    expect(response.text).toContain(`Access to ${API} granted by this scope`);
+  });
+});
