@@ -1,3 +1,5 @@
+import type { PostalAddress } from '../storage/port.js';
+
 export type AccessTokenFormat = 'jwt' | 'opaque';
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 export type RegistrationMode = 'open' | 'initial_access_token' | 'admin_only';
@@ -116,19 +118,11 @@ export interface UserConfig {
   family_name?: string;
   phone_number?: string;
   phone_number_verified: boolean;
-  address?: PostalAddressConfig;
+  address?: PostalAddress;
   groups: string[];
   profile: Record<string, unknown>;
 }
 
-export interface PostalAddressConfig {
-  formatted?: string;
-  street_address?: string;
-  locality?: string;
-  region?: string;
-  postal_code?: string;
-  country?: string;
-}
 
 export interface SignInConfig {
   passwordMinLength: number;
