@@ -116,6 +116,15 @@ export interface UserConfig {
   name?: string;
   given_name?: string;
   family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  profile_url?: string;
+  picture?: string;
+  website?: string;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
   phone_number?: string;
   phone_number_verified: boolean;
   address?: PostalAddress;

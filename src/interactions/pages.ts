@@ -41,6 +41,8 @@ export interface ConsentPage {
   userName: string;
   scopes: { name: string; description: string }[];
   resources: { identifier: string; description?: string | undefined }[];
+  /** Claims asked for one by one (the claims parameter), beyond what the scopes release. */
+  claims?: string[];
   offlineAccess: boolean;
 }
 
@@ -290,6 +292,8 @@ export function createPages(branding: Branding): Pages {
         scopes,
         hasResources: resources.length > 0,
         resources,
+        hasClaims: (page.claims ?? []).length > 0,
+        claims: (page.claims ?? []).map(text),
         offlineAccess: page.offlineAccess === true,
       });
     },

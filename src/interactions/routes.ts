@@ -194,6 +194,7 @@ export function interactionRoutes(dependencies: InteractionDependencies): Router
         ...resourceScopes.flatMap(([resource, scopes]) => scopes.map((scope) => describeScope(scope, resource))),
       ],
       resources: resourceScopes.map(([identifier]) => ({ identifier })),
+      claims: missing.missingOIDCClaims ?? [],
       offlineAccess: oidcScopes.includes('offline_access'),
     });
   }

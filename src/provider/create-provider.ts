@@ -100,6 +100,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       clientIdMetadataDocument: documents.feature,
       rpInitiatedLogout: people.rpInitiatedLogout,
       userinfo: { enabled: true },
+      // OpenID Connect Core §5.5: claims asked for one by one; the consent page lists them.
+      claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },

@@ -4,7 +4,7 @@ import type { SignInConfig } from '../configuration/index.js';
 import { setPageHeaders } from '../interactions/page-security.js';
 import type { ClientDisplay, Pages } from '../interactions/pages.js';
 import type { ClaimMapper } from '../claims/index.js';
-import type { ModelStore, UserRecord } from '../storage/index.js';
+import { PROFILE_CLAIM_NAMES, type ModelStore, type UserRecord } from '../storage/index.js';
 import { toClientView, toUserView } from './token-claims.js';
 import { forProvider } from './store-errors.js';
 
@@ -22,7 +22,7 @@ export function claimsByScope(groups: boolean, mappedClaims: readonly string[] =
     // Mapped claims for ID tokens and userinfo are released with openid; their own scopes
     // condition (claims[].scopes) is applied by the claim mapper.
     openid: ['sub', 'auth_time', 'amr', ...mappedClaims],
-    profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at'],
+    profile: ['name', 'given_name', 'family_name', 'preferred_username', 'updated_at', ...PROFILE_CLAIM_NAMES],
     email: ['email', 'email_verified'],
     address: ['address'],
     phone: ['phone_number', 'phone_number_verified'],
@@ -39,6 +39,7 @@ export function userClaims(user: UserRecord): Record<string, unknown> {
     ...(user.name === undefined ? {} : { name: user.name }),
     ...(user.givenName === undefined ? {} : { given_name: user.givenName }),
     ...(user.familyName === undefined ? {} : { family_name: user.familyName }),
+    ...user.profileClaims,
     ...(user.email === undefined ? {} : { email: user.email, email_verified: user.emailVerified }),
     ...(user.phoneNumber === undefined ? {} : { phone_number: user.phoneNumber, phone_number_verified: user.phoneNumberVerified }),
     ...(user.address === undefined ? {} : { address: user.address }),

@@ -80,6 +80,11 @@ export interface ClientStore {
 }
 
 /** A person who signs in. Stored as one serialized document beside its indexed keys. */
+/** OpenID Connect's profile claims beyond the names (Core §5.1), by claim name. */
+export const PROFILE_CLAIM_NAMES = ['middle_name', 'nickname', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale'] as const;
+export type ProfileClaimName = (typeof PROFILE_CLAIM_NAMES)[number];
+export type ProfileClaims = Partial<Record<ProfileClaimName, string>>;
+
 /** The members of OpenID Connect's address claim, each optional. */
 export interface PostalAddress {
   formatted?: string;
@@ -100,6 +105,8 @@ export interface UserRecord {
   name?: string | undefined;
   givenName?: string | undefined;
   familyName?: string | undefined;
+  /** The other profile claims the user has (middle_name, nickname, picture, birthdate, locale, ...). */
+  profileClaims?: ProfileClaims | undefined;
   phoneNumber?: string | undefined;
   phoneNumberVerified: boolean;
   /** OpenID Connect's address claim (Core §5.1.1): formatted, street_address, locality, region, postal_code, country. */

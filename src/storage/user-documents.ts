@@ -1,4 +1,4 @@
-import { caseInsensitiveKey, type JsonObject, type PostalAddress, type UserRecord } from './port.js';
+import { caseInsensitiveKey, PROFILE_CLAIM_NAMES, type JsonObject, type PostalAddress, type ProfileClaims, type UserRecord } from './port.js';
 
 /**
  * How a user is kept by both backends: one serialized document (so that no profile key ever
@@ -18,6 +18,7 @@ export function storedUser(user: UserRecord): StoredUser {
     name: user.name,
     givenName: user.givenName,
     familyName: user.familyName,
+    profileClaims: user.profileClaims,
     phoneNumber: user.phoneNumber,
     phoneNumberVerified: user.phoneNumberVerified,
     address: user.address as JsonObject | undefined,
@@ -39,16 +40,19 @@ const optionalString = (value: unknown): string | undefined => (typeof value ===
 const optionalDate = (value: unknown): Date | undefined => (typeof value === 'string' ? new Date(value) : undefined);
 const ADDRESS_MEMBERS = ['formatted', 'street_address', 'locality', 'region', 'postal_code', 'country'] as const;
 
-function optionalAddress(value: unknown): PostalAddress | undefined {
+function stringMembers<K extends string>(value: unknown, members: readonly K[]): Partial<Record<K, string>> | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const stored = value as Record<string, unknown>;
-  const address: PostalAddress = {};
-  for (const member of ADDRESS_MEMBERS) {
+  const kept: Partial<Record<K, string>> = {};
+  for (const member of members) {
     const part = stored[member];
-    if (typeof part === 'string') address[member] = part;
+    if (typeof part === 'string') kept[member] = part;
   }
-  return Object.keys(address).length > 0 ? address : undefined;
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
+
+const optionalProfileClaims = (value: unknown): ProfileClaims | undefined => stringMembers(value, PROFILE_CLAIM_NAMES);
+const optionalAddress = (value: unknown): PostalAddress | undefined => stringMembers(value, ADDRESS_MEMBERS);
 
 export function toUser(id: string, data: JsonObject, createdAt: Date, revision: number): UserRecord {
   return {
@@ -59,6 +63,7 @@ export function toUser(id: string, data: JsonObject, createdAt: Date, revision: 
     name: optionalString(data.name),
     givenName: optionalString(data.givenName),
     familyName: optionalString(data.familyName),
+    profileClaims: optionalProfileClaims(data.profileClaims),
     phoneNumber: optionalString(data.phoneNumber),
     phoneNumberVerified: data.phoneNumberVerified === true,
     address: optionalAddress(data.address),

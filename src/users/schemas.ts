@@ -40,6 +40,21 @@ const ADDRESS = {
   description: 'The postal address (OpenID Connect\'s address claim, with the address scope).',
 } as const;
 
+const url = { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 } as const;
+
+/** OpenID Connect's other profile claims (Core §5.1), released with the profile scope. */
+const PROFILE_CLAIMS = {
+  middle_name: name,
+  nickname: name,
+  profile_url: { ...url, description: 'The URL of the user\'s profile page (the profile claim).' },
+  picture: { ...url, description: 'The URL of the user\'s picture.' },
+  website: url,
+  gender: { type: 'string', minLength: 1, maxLength: 64, description: 'female, male, or another value.' },
+  birthdate: { type: 'string', pattern: '^\\d{4}(-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]))?$', description: 'YYYY-MM-DD, or the year alone (YYYY); 0000 for an undisclosed year.' },
+  zoneinfo: { type: 'string', pattern: '^[A-Za-z0-9_+/-]{1,64}$', description: 'A time zone of the IANA database, such as Europe/Paris.' },
+  locale: { type: 'string', pattern: '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,4}$', maxLength: 35, description: 'A BCP 47 language tag, such as en-GB.' },
+} as const;
+
 /** What an administrator may set on a user (PUT replaces all of it; PATCH merges into it). */
 const EDITABLE_PROPERTIES = {
   username: USERNAME,
@@ -48,6 +63,7 @@ const EDITABLE_PROPERTIES = {
   name,
   given_name: name,
   family_name: name,
+  ...PROFILE_CLAIMS,
   phone_number: {
     type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$',
     description: 'The phone number (E.164, such as +1 555 0100, is what OpenID Connect recommends), with the phone scope.',

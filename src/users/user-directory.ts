@@ -1,12 +1,26 @@
 import { ApiError } from '../http/api-error.js';
 import {
-  DuplicateUserError, type JsonObject, type ModelStore, type PostalAddress, type UserListQuery, type UserRecord, type UserStore,
+  DuplicateUserError, PROFILE_CLAIM_NAMES, type JsonObject, type ModelStore, type PostalAddress, type ProfileClaimName, type ProfileClaims,
+  type UserListQuery, type UserRecord, type UserStore,
 } from '../storage/index.js';
 import type { PasswordCheck } from './password-policy.js';
 import { PasswordChecksBusyError, type PasswordHasher } from './passwords.js';
 
+/**
+ * The admin API's member for each of OpenID Connect's other profile claims: the claim's own name,
+ * but profile (the URL of the user's profile page), whose name the API gives to the user's
+ * free-form attributes.
+ */
+export const PROFILE_CLAIM_MEMBERS: Readonly<Record<ProfileClaimName, ProfileClaimMember>> = {
+  middle_name: 'middle_name', nickname: 'nickname', profile: 'profile_url', picture: 'picture', website: 'website',
+  gender: 'gender', birthdate: 'birthdate', zoneinfo: 'zoneinfo', locale: 'locale',
+};
+
+type ProfileClaimMember = 'middle_name' | 'nickname' | 'profile_url' | 'picture' | 'website' | 'gender' | 'birthdate' | 'zoneinfo' | 'locale';
+type ProfileClaimAttributes = { [member in ProfileClaimMember]?: string | undefined };
+
 /** What an administrator (or the configuration file) says about a user; the API's member names. */
-export interface UserAttributes {
+export interface UserAttributes extends ProfileClaimAttributes {
   username: string;
   email?: string | undefined;
   email_verified?: boolean | undefined;
@@ -241,6 +255,7 @@ function fromAttributes(attributes: UserAttributes): Omit<UserRecord, 'id' | 'cr
     name: attributes.name,
     givenName: attributes.given_name,
     familyName: attributes.family_name,
+    profileClaims: profileClaimsOf(attributes),
     phoneNumber: attributes.phone_number,
     phoneNumberVerified: attributes.phone_number_verified ?? false,
     address: attributes.address,
@@ -249,6 +264,18 @@ function fromAttributes(attributes: UserAttributes): Omit<UserRecord, 'id' | 'cr
     disabled: attributes.disabled ?? false,
   };
 }
+
+function profileClaimsOf(attributes: UserAttributes): ProfileClaims | undefined {
+  const claims: ProfileClaims = {};
+  for (const claim of PROFILE_CLAIM_NAMES) {
+    const value = attributes[PROFILE_CLAIM_MEMBERS[claim]];
+    if (typeof value === 'string') claims[claim] = value;
+  }
+  return Object.keys(claims).length > 0 ? claims : undefined;
+}
+
+const profileClaimsView = (claims: ProfileClaims | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(claims ?? {}).map(([claim, value]) => [PROFILE_CLAIM_MEMBERS[claim as ProfileClaimName], value]));
 
 /** A user as the admin API shows it: never the password or its hash. */
 export function userView(user: UserRecord) {
@@ -260,6 +287,7 @@ export function userView(user: UserRecord) {
     ...(user.name === undefined ? {} : { name: user.name }),
     ...(user.givenName === undefined ? {} : { given_name: user.givenName }),
     ...(user.familyName === undefined ? {} : { family_name: user.familyName }),
+    ...profileClaimsView(user.profileClaims),
     ...(user.phoneNumber === undefined ? {} : { phone_number: user.phoneNumber }),
     phone_number_verified: user.phoneNumberVerified,
     ...(user.address === undefined ? {} : { address: user.address }),

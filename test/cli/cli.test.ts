@@ -343,8 +343,12 @@ describe('admin CLI (end to end: the compiled CLI as a child process against a r
       expect((await okJson<{ name: string }>(['users', 'update', created.id, '--name', 'Grace Hopper'])).name).toBe('Grace Hopper');
       const contact = await okJson<Record<string, unknown>>([
         'users', 'update', created.id, '--phone-number', '+15550100', '--phone-number-verified', '--address', '{"locality":"Arlington","country":"US"}',
+        '--nickname', 'Amazing Grace', '--birthdate', '1906-12-09', '--profile-url', 'https://people.example.com/grace', '--locale', 'en-US',
       ]);
-      expect(contact).toEqual(expect.objectContaining({ phone_number: '+15550100', phone_number_verified: true, address: { locality: 'Arlington', country: 'US' } }));
+      expect(contact).toEqual(expect.objectContaining({
+        phone_number: '+15550100', phone_number_verified: true, address: { locality: 'Arlington', country: 'US' },
+        nickname: 'Amazing Grace', birthdate: '1906-12-09', profile_url: 'https://people.example.com/grace', locale: 'en-US',
+      }));
       expect((await okJson<{ disabled: boolean }>(['users', 'disable', created.id])).disabled).toBe(true);
       expect((await okJson<{ disabled: boolean }>(['users', 'enable', created.id])).disabled).toBe(false);
       expect(await ok(['users', 'set-password', created.id, '--password-env', 'PW'], { PW: 'another long passphrase' })).toContain('Password set');

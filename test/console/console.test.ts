@@ -136,6 +136,8 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     await page.getByLabel('Street address').fill('1 Navy Yard');
     await page.getByLabel('City or locality').fill('Arlington');
     await page.getByLabel('Country').fill('US');
+    await page.getByLabel('Nickname').fill('Amazing Grace');
+    await page.getByLabel('Birthdate').fill('1906-12-09');
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByRole('heading', { name: 'grace' }).waitFor();
     const shown = await page.locator('dl.details').textContent();
@@ -145,6 +147,7 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     const admin = (path: string) => request(server.url).get(`/admin${path}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
     expect((await admin(`/users/${userId}`)).body).toEqual(expect.objectContaining({
       phone_number: '+15550100', phone_number_verified: true, address: { street_address: '1 Navy Yard', locality: 'Arlington', country: 'US' },
+      nickname: 'Amazing Grace', birthdate: '1906-12-09',
     }));
 
     await page.getByLabel('Street address').fill('');

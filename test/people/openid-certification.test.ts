@@ -21,6 +21,11 @@ const REDIRECT_URI = 'http://127.0.0.1:9/cb';
 const POST_LOGOUT_URI = 'http://127.0.0.1:9/signed-out';
 const IDENTITY_SCOPES = 'openid profile email address phone offline_access';
 const ADDRESS = { street_address: '12 Analytical Row', locality: 'London', postal_code: 'W1 1AA', country: 'GB' };
+/** Every other profile claim of OpenID Connect Core §5.1 (the admin API names the profile claim profile_url). */
+const PROFILE_CLAIMS = {
+  middle_name: 'Augusta', nickname: 'Ada', profile: 'https://people.example.com/ada', picture: 'https://people.example.com/ada.png',
+  website: 'https://ada.example.com', gender: 'female', birthdate: '1815-12-10', zoneinfo: 'Europe/London', locale: 'en-GB',
+};
 
 describe.each(backends)('what the OpenID Foundation conformance suite checks, without the suite ($name)', (backend) => {
   let server: TestServer;
@@ -38,6 +43,7 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     const user = await request(server.url).post('/admin/users').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({
       username: 'ada', password: PASSWORD, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace',
       email: 'ada@example.com', email_verified: true, phone_number: '+44 20 7946 0000', phone_number_verified: true, address: ADDRESS,
+      ...PROFILE_CLAIMS, profile: undefined, profile_url: PROFILE_CLAIMS.profile,
     }).expect(201);
     userId = user.body.id;
   });
@@ -82,7 +88,7 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     const tokens = await oidc.authorizationCodeGrant(configuration, returned, checks);
     const expected = {
       sub: userId, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', preferred_username: 'ada', email: 'ada@example.com',
-      email_verified: true, phone_number: '+44 20 7946 0000', phone_number_verified: true, address: ADDRESS,
+      email_verified: true, phone_number: '+44 20 7946 0000', phone_number_verified: true, address: ADDRESS, ...PROFILE_CLAIMS,
     };
     expect(tokens.claims()).toEqual(expect.objectContaining(expected));
     expect(tokens.refresh_token).toEqual(expect.any(String));
@@ -93,7 +99,9 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
   test('oidcc-discovery-*: the identity scopes, their claims and the acr of a sign-in are advertised', async () => {
     const { body } = await request(server.url).get('/.well-known/openid-configuration').expect(200);
     expect(body.scopes_supported).toEqual(expect.arrayContaining(IDENTITY_SCOPES.split(' ')));
-    expect(body.claims_supported).toEqual(expect.arrayContaining(['address', 'phone_number', 'phone_number_verified', 'acr', 'email', 'name']));
+    expect(body.claims_supported).toEqual(expect.arrayContaining([
+      'address', 'phone_number', 'phone_number_verified', 'acr', 'email', 'name', ...Object.keys(PROFILE_CLAIMS),
+    ]));
     expect(body.acr_values_supported).toEqual(['1']);
   });
 
@@ -103,6 +111,25 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     const browser = new FormBrowser(server.url);
     const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, await browser.get(url.href)), checks);
     expect(tokens.claims()).toEqual(expect.objectContaining({ acr: '1', amr: ['pwd'] }));
+  });
+
+  test('oidcc-claims-essential: a claim asked for by the claims parameter is shown on the consent page and released', async () => {
+    const { configuration } = await registerAsLibrariesDo();
+    const { url, checks } = await authorizationRequest(configuration, { scope: 'openid', claims: JSON.stringify({ userinfo: { name: { essential: true } } }) });
+    const browser = new FormBrowser(server.url);
+    let response = await browser.get(url.href);
+    while (response.status === 303) response = await browser.get(response.headers.location as string);
+    const login = /action="([^"]+\/login)"/.exec(response.text)![1]!;
+    response = await browser.post(login, { csrf: /name="csrf" value="([^"]+)"/.exec(response.text)![1]!, username: 'ada', password: PASSWORD });
+    while (response.status === 303) response = await browser.get(response.headers.location as string);
+    expect(response.text).toContain('And these details about you');
+    expect(response.text).toContain('<code>name</code>');
+    const returned = await signIn(browser, response);
+    const tokens = await oidc.authorizationCodeGrant(configuration, returned, checks);
+    const userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, userId);
+    expect(userinfo.name).toBe('Ada Lovelace');
+    expect(userinfo).not.toHaveProperty('email');
+    expect((await request(server.url).get('/.well-known/openid-configuration')).body.claims_parameter_supported).toBe(true);
   });
 
   test('oidcc-ensure-post-request-succeeds: an authorization request sent by POST reaches the sign-in and completes', async () => {

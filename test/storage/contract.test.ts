@@ -161,7 +161,7 @@ describe.each(backends)('storage contract ($name)', (backend) => {
     test('create then find by id and by username in any letter case; every field survives', async () => {
       const user = aUser('u-1', 'Alice.Example', {
         email: 'Alice@Example.COM', emailVerified: true, name: 'Alice Example', givenName: 'Alice', familyName: 'Example',
-        phoneNumber: '+1 555 0100', phoneNumberVerified: true, address: { street_address: '1 Main St', locality: 'Springfield', country: 'US' },
+        phoneNumber: '+1 555 0100', phoneNumberVerified: true, profileClaims: { nickname: 'Al', birthdate: '1990-01-31', locale: 'fr-FR' }, address: { street_address: '1 Main St', locality: 'Springfield', country: 'US' },
         groups: ['admins', 'dev'], profile: { 'a.b': { $where: 1 }, locale: 'fr' }, passwordHash: '$scrypt$ln=4,r=8,p=1$c2FsdA$aGFzaA',
       });
       await store.users.create(user);

@@ -11,6 +11,15 @@ interface User {
   name?: string;
   given_name?: string;
   family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  profile_url?: string;
+  picture?: string;
+  website?: string;
+  gender?: string;
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
   phone_number?: string;
   phone_number_verified?: boolean;
   address?: Address;
@@ -34,6 +43,14 @@ interface Address {
 const ADDRESS_FIELDS: readonly [keyof Address, string][] = [
   ['street_address', 'Street address'], ['locality', 'City or locality'], ['region', 'Region'], ['postal_code', 'Postal code'], ['country', 'Country'],
 ];
+/** OpenID Connect's other profile claims, as the admin API names them, with their labels and hints. */
+type ProfileClaim = 'middle_name' | 'nickname' | 'profile_url' | 'picture' | 'website' | 'gender' | 'birthdate' | 'zoneinfo' | 'locale';
+const PROFILE_CLAIM_FIELDS: readonly [ProfileClaim, string, string?][] = [
+  ['middle_name', 'Middle name'], ['nickname', 'Nickname'], ['profile_url', 'Profile page', 'https:// URL.'], ['picture', 'Picture', 'https:// URL.'],
+  ['website', 'Website', 'https:// URL.'], ['gender', 'Gender'], ['birthdate', 'Birthdate', 'YYYY-MM-DD, or the year alone.'],
+  ['zoneinfo', 'Time zone', 'Such as Europe/Paris.'], ['locale', 'Locale', 'Such as en-GB.'],
+];
+const claimId = (claim: ProfileClaim) => `user-${claim.replace('_', '-')}`;
 const addressId = (part: keyof Address) => `user-address-${part.replace('_', '-')}`;
 
 interface Session {
@@ -83,6 +100,7 @@ function profileFields(user?: User): HTMLElement[] {
     field('Email', h('input', { id: 'user-email', type: 'email', value: user?.email ?? '', autocomplete: 'off' })),
     checkbox('user-email-verified', 'Email address verified', user?.email_verified ?? false),
     field('Name', h('input', { id: 'user-name', value: user?.name ?? '', autocomplete: 'off' })),
+    ...PROFILE_CLAIM_FIELDS.map(([claim, label, hint]) => field(label, h('input', { id: claimId(claim), value: user?.[claim] ?? '', autocomplete: 'off' }), hint)),
     field('Phone number', h('input', { id: 'user-phone', type: 'tel', value: user?.phone_number ?? '', autocomplete: 'off' }), 'E.164, such as +15550100.'),
     checkbox('user-phone-verified', 'Phone number verified', user?.phone_number_verified ?? false),
     ...ADDRESS_FIELDS.map(([part, label]) => field(label, h('input', { id: addressId(part), value: user?.address?.[part] ?? '', autocomplete: 'off' }))),
@@ -95,6 +113,7 @@ function profileOf(form: HTMLElement): Record<string, unknown> {
     email: inputValue(form, 'user-email') || null,
     email_verified: isChecked(form, 'user-email-verified'),
     name: inputValue(form, 'user-name') || null,
+    ...Object.fromEntries(PROFILE_CLAIM_FIELDS.map(([claim]) => [claim, inputValue(form, claimId(claim)) || null])),
     phone_number: inputValue(form, 'user-phone') || null,
     phone_number_verified: isChecked(form, 'user-phone-verified'),
     address: addressOf(form),

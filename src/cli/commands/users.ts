@@ -3,6 +3,13 @@ import { UsageError, type OptionSpecs, type Options } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { asRecord, cell, details, records, table } from '../format.js';
 
+/** OpenID Connect's other profile claims: flag, API member, placeholder. */
+const PROFILE_CLAIM_FLAGS = [
+  ['middle-name', 'middle_name', 'NAME'], ['nickname', 'nickname', 'NAME'], ['profile-url', 'profile_url', 'URL'], ['picture', 'picture', 'URL'],
+  ['website', 'website', 'URL'], ['gender', 'gender', 'GENDER'], ['birthdate', 'birthdate', 'YYYY-MM-DD'], ['zoneinfo', 'zoneinfo', 'ZONE'],
+  ['locale', 'locale', 'LOCALE'],
+] as const;
+
 /** Flags that set a user's attributes, shared by create and update. */
 const ATTRIBUTE_OPTIONS: OptionSpecs = {
   email: { type: 'string', value: 'EMAIL', description: 'email' },
@@ -10,6 +17,7 @@ const ATTRIBUTE_OPTIONS: OptionSpecs = {
   name: { type: 'string', value: 'NAME', description: 'name (the full name)' },
   'given-name': { type: 'string', value: 'NAME', description: 'given_name' },
   'family-name': { type: 'string', value: 'NAME', description: 'family_name' },
+  ...Object.fromEntries(PROFILE_CLAIM_FLAGS.map(([flag, member, value]) => [flag, { type: 'string', value, description: member } as const])),
   'phone-number': { type: 'string', value: 'PHONE', description: 'phone_number (E.164, such as +15550100, is what OpenID Connect recommends)' },
   'phone-number-verified': { type: 'boolean', description: 'phone_number_verified: the number is known to be the user\'s' },
   address: {
@@ -37,6 +45,7 @@ function attributesFromOptions(options: Options): Record<string, unknown> {
   set('name', options.string('name'));
   set('given_name', options.string('given-name'));
   set('family_name', options.string('family-name'));
+  for (const [flag, member] of PROFILE_CLAIM_FLAGS) set(member, options.string(flag));
   set('phone_number', options.string('phone-number'));
   if (options.flag('phone-number-verified')) attributes.phone_number_verified = true;
   set('address', options.jsonObject('address'));
