@@ -24,7 +24,7 @@ export interface OpMsg {
 
 /** Splits a byte stream into whole messages; keeps what is left for the next chunk. */
 export class MessageFramer {
-  #pending = Buffer.alloc(0);
+  #pending: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): Buffer[] {
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
