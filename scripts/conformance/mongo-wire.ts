@@ -76,10 +76,10 @@ export function decodeOpMsg(message: Buffer): OpMsg {
 
 /** Encodes an OP_MSG, without a checksum (the flag is cleared: nothing is left to check). */
 export function encodeOpMsg({ requestId, responseTo, flags, body, sequences }: OpMsg): Buffer {
-  const sections: Buffer[] = [Buffer.from([0]), serialize(body)];
+  const sections: Uint8Array[] = [Buffer.from([0]), serialize(body)];
   for (const { id, documents } of sequences) {
     const name = Buffer.from(`${id}\0`, 'utf8');
-    const encoded = documents.map((document) => serialize(document));
+    const encoded: Uint8Array[] = documents.map((document) => serialize(document));
     const header = Buffer.alloc(5);
     header[0] = 1;
     header.writeInt32LE(4 + name.length + encoded.reduce((sum, document) => sum + document.length, 0), 1);
