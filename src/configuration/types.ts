@@ -166,6 +166,10 @@ export interface ClientIdMetadataDocumentsConfig {
   maxCacheSeconds: number;
 }
 
+export interface OutboundFetchConfig {
+  allowPrivateAddresses: boolean;
+}
+
 export interface ConsoleConfig {
   enabled: boolean;
   adminGroups: string[];
@@ -197,5 +201,6 @@ export interface Configuration {
   signIn: SignInConfig;
   branding: BrandingConfig;
   clientIdMetadataDocuments: ClientIdMetadataDocumentsConfig;
+  outboundFetch: OutboundFetchConfig;
   console: ConsoleConfig;
 }

@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
+import type { ProviderFetch } from './outbound-fetch.js';
 
 import type { ClientIdMetadataDocumentsConfig } from '../configuration/index.js';
 import { applyPolicy, type RegistrationPolicy } from '../registration/index.js';
@@ -81,7 +82,11 @@ interface ProviderClientLike {
 }
 
 /** oidc-provider's features.clientIdMetadataDocument and, when needed, its fetch. */
-export function clientIdMetadataDocuments(config: ClientIdMetadataDocumentsConfig, policy: RegistrationPolicy) {
+export function clientIdMetadataDocuments(
+  config: ClientIdMetadataDocumentsConfig,
+  policy: RegistrationPolicy,
+  otherFetches: ProviderFetch,
+) {
   /** Document URLs allowFetch just let through: the only fetches that get the dispatcher below. */
   const approvedDocuments = new Set<string>();
   const feature = {
@@ -127,13 +132,12 @@ export function clientIdMetadataDocuments(config: ClientIdMetadataDocumentsConfi
     })
     : undefined;
   // Only the document fetches allowFetch approved go through it: every other fetch (a client's
-  // jwks_uri, even on an allowed host) keeps oidc-provider's own dispatcher, which refuses
-  // special-use addresses.
-  const fetch = dispatcher
-    ? (url: string | URL, options: RequestInit & { dispatcher?: unknown }) => {
-      if (!approvedDocuments.delete(String(url))) return globalThis.fetch(url, options);
+  // jwks_uri, even on an allowed host) is the outbound fetch's (outbound-fetch.ts).
+  const fetch: ProviderFetch = dispatcher
+    ? (url, options) => {
+      if (!approvedDocuments.delete(String(url))) return otherFetches(url, options);
       return undiciFetch(url, { ...(options as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
     }
-    : undefined;
+    : otherFetches;
   return { feature, fetch };
 }

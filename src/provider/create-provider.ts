@@ -20,6 +20,7 @@ import { forProvider, providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { claimsByScope, peopleConfiguration } from './people.js';
 import { clientIdMetadataDocuments } from './client-id-metadata.js';
+import { clientResourceFetch } from './outbound-fetch.js';
 import { resolvePolicies } from '../registration/index.js';
 import type { Pages } from '../interactions/pages.js';
 import { structuredTokenSupport } from './structured-tokens.js';
@@ -61,6 +62,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   const documents = clientIdMetadataDocuments(
     configuration.clientIdMetadataDocuments,
     resolvePolicies(configuration).get(configuration.clientIdMetadataDocuments.policy)!,
+    clientResourceFetch(configuration.outboundFetch),
   );
   const people = peopleConfiguration({ signIn: configuration.signIn, findUser, models: store.models, pages, claimMapper });
   const groups = configuration.signIn.groupsClaim;
@@ -100,6 +102,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       clientIdMetadataDocument: documents.feature,
       rpInitiatedLogout: people.rpInitiatedLogout,
       userinfo: { enabled: true },
+      // Signed userinfo (Core §5.3.2) for clients registered with userinfo_signed_response_alg.
+      jwtUserinfo: { enabled: true },
       // OpenID Connect Core §5.5: claims asked for one by one; the consent page lists them.
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
@@ -112,7 +116,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
     renderError: createErrorRenderer(pages),
     clientBasedCORS: browserOriginAllowed,
-    ...(documents.fetch ? { fetch: documents.fetch } : {}),
+    fetch: documents.fetch,
     discovery: configuration.registration.mode === 'admin_only' ? {} : { registration_endpoint: `${configuration.issuer}/reg` },
   } as unknown as ProviderConfiguration;
 

@@ -60,6 +60,7 @@ export const CLIENT_METADATA_PROPERTIES = {
   post_logout_redirect_uris: { type: 'array', maxItems: 20, items: uri, description: 'Where RP-initiated logout may return the browser (OpenID Connect RP-Initiated Logout).' },
   application_type: { enum: ['web', 'native'], description: 'native: an app on the user\'s device (loopback and private-use scheme redirect URIs, RFC 8252).' },
   id_token_signed_response_alg: { ...text(32), description: 'JWS algorithm of the client\'s ID tokens; RS256 by default.' },
+  userinfo_signed_response_alg: { ...text(32), description: 'JWS algorithm of signed userinfo responses (application/jwt); absent: plain JSON.' },
   token_endpoint_auth_method: { ...text(64), description: 'client_secret_basic (default), client_secret_post, private_key_jwt, or none for a public client (PKCE required).' },
   token_endpoint_auth_signing_alg: { ...text(32), description: 'JWS algorithm of private_key_jwt client assertions.' },
   grant_types: { ...stringList(5, 64), description: 'Grant types; default ["authorization_code"] as RFC 7591 says.' },

@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 
 import { clientIdMetadataDocuments, hostAllowed, isPrivateAddress, publicOnlyLookup } from '../../src/provider/client-id-metadata.js';
+import { clientResourceFetch } from '../../src/provider/outbound-fetch.js';
 import { ADMIN_TOKEN, adminConfig } from '../support/admin.js';
 import { backends } from '../support/backends.js';
 import { launchBrowser, newPage } from '../support/browser.js';
@@ -131,7 +132,7 @@ describe('which metadata documents may be fetched', () => {
   const policy = { name: 'p', grantTypes: ['authorization_code' as const], tokenEndpointAuthMethods: ['none' as const], scopes: ['openid'], redirectUriHosts: ['127.0.0.1'], requireSoftwareStatement: false };
   const settings = { enabled: true, allowedHosts: ['clients.example.com', '*.apps.example.net'], policy: 'p', allowPrivateAddresses: false, minCacheSeconds: 30, maxCacheSeconds: 60 };
   const allowFetch = (clientId: string, overrides = {}) =>
-    clientIdMetadataDocuments({ ...settings, ...overrides }, policy).feature.allowFetch(undefined as never, clientId);
+    clientIdMetadataDocuments({ ...settings, ...overrides }, policy, clientResourceFetch({ allowPrivateAddresses: false })).feature.allowFetch(undefined as never, clientId);
 
   test.each([
     ['https://clients.example.com/c.json', true],
@@ -156,7 +157,7 @@ describe('which metadata documents may be fetched', () => {
 
   test('a document never makes a client-credentials client or sets admin-only fields, whatever the policy allows', () => {
     const permissive = { ...policy, grantTypes: ['client_credentials' as const, 'authorization_code' as const], tokenEndpointAuthMethods: ['none' as const, 'private_key_jwt' as const] };
-    const { allowClient } = clientIdMetadataDocuments(settings, permissive).feature;
+    const { allowClient } = clientIdMetadataDocuments(settings, permissive, clientResourceFetch({ allowPrivateAddresses: false })).feature;
     const client = (metadata: Record<string, unknown>) => ({ metadata: () => ({ token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/cb'], ...metadata }) });
     expect(allowClient(undefined as never, client({ grant_types: ['authorization_code'] }))).toBe(true);
     expect(allowClient(undefined as never, client({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt' }))).toBe(false);

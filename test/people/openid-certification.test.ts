@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import request from 'supertest';
 
@@ -26,6 +29,24 @@ const PROFILE_CLAIMS = {
   middle_name: 'Augusta', nickname: 'Ada', profile: 'https://people.example.com/ada', picture: 'https://people.example.com/ada.png',
   website: 'https://ada.example.com', gender: 'female', birthdate: '1815-12-10', zoneinfo: 'Europe/London', locale: 'en-GB',
 };
+
+/** A client's key pair, its public half served as a JWKS over HTTP on a loopback address (as the suite serves its own). */
+async function clientKeysServed() {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwks = JSON.stringify({ keys: [{ ...await exportJWK(publicKey), kid: 'rp-1', use: 'sig', alg: 'RS256' }] });
+  let fetches = 0;
+  const jwksServer: Server = createServer((_request, response) => {
+    fetches += 1;
+    response.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+  });
+  await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+  return {
+    privateKey,
+    jwksUri: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks`,
+    fetches: () => fetches,
+    close: () => new Promise<void>((resolve) => jwksServer.close(() => resolve())),
+  };
+}
 
 describe.each(backends)('what the OpenID Foundation conformance suite checks, without the suite ($name)', (backend) => {
   let server: TestServer;
@@ -197,6 +218,41 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     expect(page.headers['referrer-policy']).toBe('no-referrer');
   }
 
+  test('oidcc-userinfo-rs256: a client registered with userinfo_signed_response_alg gets its userinfo as a signed JWT', async () => {
+    const { client, configuration } = await registerAsLibrariesDo({ userinfo_signed_response_alg: 'RS256' });
+    expect(client.userinfo_signed_response_alg).toBe('RS256');
+    const { url, checks } = await authorizationRequest(configuration, { scope: 'openid email' });
+    const browser = new FormBrowser(server.url);
+    const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, await browser.get(url.href)), checks);
+
+    const userinfo = await request(server.url).get('/me').set('Authorization', `Bearer ${tokens.access_token}`).expect(200);
+    expect(userinfo.headers['content-type']).toMatch(/^application\/jwt/);
+    const metadata = (await request(server.url).get('/.well-known/openid-configuration')).body;
+    expect(metadata.userinfo_signing_alg_values_supported).toContain('RS256');
+    const { payload, protectedHeader } = await jwtVerify(userinfo.text, createRemoteJWKSet(new URL(metadata.jwks_uri)), {
+      issuer: server.url, audience: client.client_id!,
+    });
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload).toEqual(expect.objectContaining({ sub: userId, email: 'ada@example.com' }));
+  });
+
+  test('oidcc-registration-jwks-uri: a jwks_uri on a loopback address is not fetched unless outboundFetch.allowPrivateAddresses', async () => {
+    const keys = await clientKeysServed();
+    try {
+      const { client } = await registerAsLibrariesDo({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: keys.jwksUri });
+      const configuration = await oidc.discovery(new URL(server.url), client.client_id!, undefined, oidc.PrivateKeyJwt(keys.privateKey), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      const { url, checks } = await authorizationRequest(configuration, { scope: 'openid' });
+      const browser = new FormBrowser(server.url);
+      const returned = await signIn(browser, await browser.get(url.href));
+      await expect(oidc.authorizationCodeGrant(configuration, returned, checks)).rejects.toMatchObject({ error: 'invalid_client' });
+      expect(keys.fetches()).toBe(0);
+    } finally {
+      await keys.close();
+    }
+  });
+
   test('the consent page names a resource server\'s scope once, with its resource server', async () => {
     const { configuration } = await registerAsLibrariesDo({ scope: 'openid orders:read' });
     const { url } = await authorizationRequest(configuration, { scope: 'openid orders:read', resource: API });
@@ -210,5 +266,45 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     expect(response.text).toContain('Allow');
     expect(response.text.match(/<code>orders:read<\/code>/g)).toHaveLength(1);
     expect(response.text).toContain(`Access to ${API} granted by this scope`);
+  });
+});
+
+describe('a client\'s jwks_uri on an internal network, allowed by outboundFetch.allowPrivateAddresses', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(backends[0]!, {
+      config: { adminTokens: [ADMIN_TOKEN], registration: { mode: 'open' }, signIn: { passwordHashCost: 10 }, outboundFetch: { allowPrivateAddresses: true } },
+    });
+    await request(server.url).post('/admin/users').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({ username: 'ada', password: PASSWORD }).expect(201);
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
+
+  test('oidcc-registration-jwks-uri, oidcc-refresh-token-rp-key-rotation: private_key_jwt with keys fetched from the jwks_uri', async () => {
+    const keys = await clientKeysServed();
+    try {
+      const registered = await request(server.url).post('/reg').send({
+        redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: keys.jwksUri,
+      }).expect(201);
+      const configuration = await oidc.discovery(new URL(server.url), registered.body.client_id, undefined, oidc.PrivateKeyJwt(keys.privateKey), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(configuration, {
+        redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent', state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      });
+      const browser = new FormBrowser(server.url);
+      const { leftTo } = await browser.complete(await browser.get(url.href), { username: 'ada', password: PASSWORD });
+      const tokens = await oidc.authorizationCodeGrant(configuration, leftTo!, { pkceCodeVerifier: verifier, expectedState: state });
+      expect(tokens.id_token).toEqual(expect.any(String));
+      expect(keys.fetches()).toBeGreaterThan(0);
+      const refreshed = await oidc.refreshTokenGrant(configuration, tokens.refresh_token!);
+      expect(refreshed.access_token).toEqual(expect.any(String));
+    } finally {
+      await keys.close();
+    }
   });
 });
