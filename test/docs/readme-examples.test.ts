@@ -86,7 +86,7 @@ describe('the README', () => {
 
   test('its quick start is npm ci, npm start and npm test, which the CI script and package.json run', () => {
     const quickStart = shellIn('Quick start');
-    expect(quickStart).toEqual(expect.arrayContaining(['npm ci\nnpm start', 'npm test', 'CONFIG_FILE=config/example.json npm start']));
+    expect(quickStart).toEqual(expect.arrayContaining(['npm ci\nnpm start', 'npm test', expect.stringMatching(/\nCONFIG_FILE=config\/example\.json npm start$/)]));
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.start).toContain('dist/src/main.js');
     expect(scripts.prestart).toContain('build-if-stale');
@@ -103,9 +103,13 @@ describe('the README', () => {
     expect(/ENCRYPTION_KEY='([^']+)'/.exec(start!)![1]!.length).toBeGreaterThanOrEqual(32);
   });
 
-  test('the quick start, API, offline-validation and Konnect examples run against config/example.json', async () => {
+  test('the quick start, API, offline-validation, Konnect and user examples run against the quick start\'s server', async () => {
     const port = await freePort();
-    const server = startServerProcess({ PORT: String(port), DATA_DIR: dataDir, CONFIG_FILE: join(process.cwd(), 'config', 'example.json') });
+    // The server as the quick start starts it: its exports (ADMIN_TOKEN) and its configuration.
+    const start = shellIn('Quick start').find((code) => code.includes('CONFIG_FILE=config/example.json'))!;
+    const exported = Object.fromEntries([...start.matchAll(/^export (\w+)='([^']+)'$/gm)].map((match) => [match[1]!, match[2]!]));
+    expect(exported.ADMIN_TOKEN).toBe(/export ADMIN_TOKEN='([^']+)'/.exec(shellIn('Managing users').join('\n'))![1]);
+    const server = startServerProcess({ ...exported, PORT: String(port), DATA_DIR: dataDir, CONFIG_FILE: join(process.cwd(), 'config', 'example.json') });
     try {
       await waitForHealthy(`http://127.0.0.1:${port}`, server);
       const jose = blocks().find((block) => block.language === 'js' && block.section === 'API examples');
@@ -116,8 +120,11 @@ describe('the README', () => {
         // The offline validation, as the README says to run it, with the token from the examples above.
         'TOKEN="$TOKEN" node verify.mjs',
         ...shellIn('Kong Konnect: this server as the Dev Portal\'s DCR provider'),
+        // A reader who goes on to the users section, against the same server.
+        ...shellIn('Managing users'),
       ].map((code) => runnable(code, port)).join('\n');
       const { status, output } = run(script, workDir, {});
+      expect(output).toContain('"username":"ada"');
       expect(output).toContain('"access_token"');
       expect(output).toContain('"active":false');
       expect(output).toContain("aud: 'https://api.example.com'");
@@ -159,19 +166,23 @@ describe('the README', () => {
     expect(shellIn('Quick start')).toContain('npm run demo:client');
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
     const [, demoScript] = /^node (\S+)$/.exec(scripts['demo:client']!)!;
-    const demo = spawn(process.execPath, [demoScript!], { env: { ...process.env, ISSUER: `http://localhost:${port}` }, stdio: 'ignore' });
+    // On a port of its own (DEMO_PORT, as the README says): the example client's loopback redirect URIs match any port.
+    expect(README).toContain('DEMO_PORT=8500 npm run demo:client');
+    const demoPort = await freePort();
+    const demoUrl = `http://127.0.0.1:${demoPort}`;
+    const demo = spawn(process.execPath, [demoScript!], { env: { ...process.env, ISSUER: `http://localhost:${port}`, DEMO_PORT: String(demoPort) }, stdio: 'ignore' });
     const browser = await launchBrowser();
     try {
       await waitForHealthy(`http://127.0.0.1:${port}`, server);
-      await waitForPort(8400);
+      await waitForPort(demoPort);
       const page = await newPage(browser);
-      await page.goto('http://127.0.0.1:8400');
+      await page.goto(demoUrl);
       await page.getByRole('link', { name: /Sign in/ }).click();
       await page.getByLabel('Username').fill('demo');
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('button', { name: 'Allow' }).click();
-      await page.waitForURL('http://127.0.0.1:8400/callback**');
+      await page.waitForURL(`${demoUrl}/callback**`);
       const shown = await page.locator('body').textContent();
       expect(shown).toContain('Signed in as demo');
       expect(shown).toContain('"email": "demo@example.com"');
