@@ -152,6 +152,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const serverClients = consoleEnabled ? [consoleClient(configuration.issuer, adminResource.resource, ADMIN_SCOPE)] : [];
   await syncStaticClients([...configuration.clients, ...serverClients], {
     provider, clients, models: store.models, hasher, logger, now, defaultScope: identityDefaultScope(configuration.resourceServers),
+    prune: configuration.pruneStaticClients, serverClientIds: [CONSOLE_CLIENT_ID],
   });
   await seedUsers(configuration.users, userDirectory, dependencies.env ?? process.env, logger);
   warnWhenAdminApiUnreachable(configuration, logger);

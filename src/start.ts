@@ -61,7 +61,9 @@ function listenForMetrics(configuration: Configuration, app: Koa) {
 }
 
 async function start(): Promise<void> {
-  const configuration = loadConfiguration({ env: process.env });
+  // `npm start -- --prune-static-clients`: a one-off, as the variable is.
+  const env = process.argv.includes('--prune-static-clients') ? { ...process.env, PRUNE_STATIC_CLIENTS: 'true' } : process.env;
+  const configuration = loadConfiguration({ env });
   const logger = createLogger(configuration.logLevel);
   routeConsoleToLogger(logger);
   if (isClusterPrimary(configuration)) {

@@ -10,6 +10,7 @@ export const ENVIRONMENT_KEYS = {
   ENCRYPTION_KEY: 'encryptionKey',
   ADMIN_TOKEN: 'adminTokens',
   LOG_LEVEL: 'logLevel',
+  PRUNE_STATIC_CLIENTS: 'pruneStaticClients',
 } as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -30,6 +31,10 @@ function parseVariable(variable: string, raw: string): unknown {
     case 'PORT': {
       if (!/^\d+$/.test(raw)) throw new ConfigurationError('PORT', `must be an integer, got "${raw}"`);
       return Number(raw);
+    }
+    case 'PRUNE_STATIC_CLIENTS': {
+      if (raw !== 'true' && raw !== 'false') throw new ConfigurationError('PRUNE_STATIC_CLIENTS', `must be true or false, got "${raw}"`);
+      return raw === 'true';
     }
     case 'ADMIN_TOKEN':
       return raw.split(',').map((token) => token.trim()).filter(Boolean);

@@ -192,6 +192,7 @@ export interface Configuration {
   keys: { prePublishSeconds: number; removalDelaySeconds: number; pollSeconds: number };
   registration: RegistrationConfig;
   clients: StaticClientConfig[];
+  pruneStaticClients: boolean;
   konnect?: KonnectConfig;
   http: HttpConfig;
   audit: AuditConfig;

@@ -19,6 +19,7 @@ import { isBrowserEndpoint } from './routes.js';
 import { forProvider, providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { claimsByScope, peopleConfiguration } from './people.js';
+import { CLIENT_DEFAULTS } from './client-defaults.js';
 import { clientIdMetadataDocuments } from './client-id-metadata.js';
 import { clientResourceFetch } from './outbound-fetch.js';
 import { resolvePolicies } from '../registration/index.js';
@@ -72,15 +73,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     jwks: { keys: keys.privateJwks },
     cookies: { keys: [deriveKey(masterSecret, 'cookies').toString('base64url')] },
     clientAuthMethods: [...CLIENT_AUTH_METHODS],
-    clientDefaults: {
-      grant_types: ['client_credentials'],
-      response_types: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'RS256',
-      // A client registered without a scope may ask for nothing beyond signing in (oidc-provider
-      // would otherwise let it ask for every scope).
-      scope: 'openid',
-    },
+    clientDefaults: { ...CLIENT_DEFAULTS, grant_types: [...CLIENT_DEFAULTS.grant_types], response_types: [] },
     // The authorization code flow only: no implicit or hybrid flow is even advertised.
     responseTypes: ['code'],
     scopes: allScopes(resourceServers, groups),

@@ -5,6 +5,8 @@ import type { Logger } from '../logging/index.js';
 import type { SecretHasher } from '../secrets/index.js';
 import type { ClientStore, ModelStore } from '../storage/index.js';
 
+import { CLIENT_DEFAULTS } from './client-defaults.js';
+
 interface ValidationError {
   error_description?: string;
   message?: string;
@@ -19,6 +21,10 @@ export interface StaticClientDependencies {
   now: () => Date;
   /** The scope of a declared client that names none (as a registration without scope gets). */
   defaultScope: string;
+  /** Whether the static clients the file no longer declares are deleted (pruneStaticClients). */
+  prune: boolean;
+  /** Clients the server itself declares (the console's): removed whenever they are not declared. */
+  serverClientIds: readonly string[];
 }
 
 const CONFIGURATION = 'configuration';
@@ -29,16 +35,21 @@ const STATE_KEY = 'static-clients';
 /**
  * The configuration file is the source of truth for static clients: they are upserted into the
  * store (secrets hashed), so that they live where every other client does, and a static client
- * that left the file is removed with everything issued to it. Invalid metadata stops start-up.
+ * that left the file is removed with everything issued to it when the start-up is told to prune
+ * (kept, and named in a warning, otherwise). Invalid metadata stops start-up.
  */
 export async function syncStaticClients(declared: readonly StaticClientConfig[], dependencies: StaticClientDependencies): Promise<void> {
-  const { provider, clients, models, hasher, logger, now, defaultScope } = dependencies;
+  const { provider, clients, models, hasher, logger, now, defaultScope, prune, serverClientIds } = dependencies;
   for (const [index, declaredClient] of declared.entries()) {
-    // As at registration: an authorization_code client answers with codes unless it says
-    // otherwise, and a client that names no scope gets the default one.
+    // Stored as it behaves (what the admin API, the console and the CLI show): the grant types
+    // and authentication method the provider assumes when none are named; as at registration,
+    // an authorization_code client answers with codes unless it says otherwise, and a client
+    // that names no scope gets the default one.
     const client = { ...declaredClient };
-    if (client.response_types === undefined && Array.isArray(client.grant_types) && client.grant_types.includes('authorization_code')) {
-      client.response_types = ['code'];
+    client.grant_types ??= [...CLIENT_DEFAULTS.grant_types];
+    client.token_endpoint_auth_method ??= CLIENT_DEFAULTS.token_endpoint_auth_method;
+    if (client.response_types === undefined) {
+      client.response_types = Array.isArray(client.grant_types) && client.grant_types.includes('authorization_code') ? ['code'] : [];
     }
     if (client.scope === undefined && defaultScope !== '') client.scope = defaultScope;
     try {
@@ -53,15 +64,29 @@ export async function syncStaticClients(declared: readonly StaticClientConfig[],
   }
 
   const current = new Set(declared.map((client) => client.client_id));
+  const left: string[] = [];
   for (const clientId of await previouslyDeclared(clients, models)) {
     if (current.has(clientId)) continue;
-    const client = await clients.find(clientId);
-    if (client?.attributes.source !== CONFIGURATION) continue;
-    await clients.delete(clientId);
-    await models.destroyByClientId(clientId);
-    logger.info('static client removed: it is no longer in the configuration file', { clientId });
+    if ((await clients.find(clientId))?.attributes.source !== CONFIGURATION) continue;
+    if (serverClientIds.includes(clientId)) await removeStaticClient(clientId, dependencies);
+    else left.push(clientId);
   }
-  await models.upsert(STATE_MODEL, STATE_KEY, { payload: { clientIds: [...current] }, expiresAt: undefined });
+  if (left.length > 0 && !prune) {
+    // Another configuration file on the same store (a typo in CONFIG_FILE, a file of another
+    // environment) would otherwise delete every client of this one: they stay, as Keycloak's
+    // imports never delete, until a start-up is told to prune them.
+    logger.warn('static clients kept though the configuration file no longer declares them: start once with --prune-static-clients (or PRUNE_STATIC_CLIENTS=true) to delete them and what was issued to them', { clientIds: left });
+  } else {
+    for (const clientId of left) await removeStaticClient(clientId, dependencies);
+  }
+  const remembered = prune ? [...current] : [...current, ...left];
+  await models.upsert(STATE_MODEL, STATE_KEY, { payload: { clientIds: remembered }, expiresAt: undefined });
+}
+
+async function removeStaticClient(clientId: string, { clients, models, logger }: StaticClientDependencies): Promise<void> {
+  await clients.delete(clientId);
+  await models.destroyByClientId(clientId);
+  logger.info('static client removed: it is no longer in the configuration file', { clientId });
 }
 
 /** The static client ids of the last start; on a store that never recorded them, every configuration-owned client. */

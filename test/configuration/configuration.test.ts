@@ -117,6 +117,12 @@ describe('configuration', () => {
     expectConfigurationError(() => loadConfiguration({ env: { PORT: 'abc' } }), 'PORT');
   });
 
+  test('PRUNE_STATIC_CLIENTS is true or false, and names itself otherwise', () => {
+    expect(loadConfiguration({ env: {} }).pruneStaticClients).toBe(false);
+    expect(loadConfiguration({ env: { PRUNE_STATIC_CLIENTS: 'true' } }).pruneStaticClients).toBe(true);
+    expectConfigurationError(() => loadConfiguration({ env: { PRUNE_STATIC_CLIENTS: 'yes' } }), 'PRUNE_STATIC_CLIENTS');
+  });
+
   test('an unreadable or malformed file names CONFIG_FILE', () => {
     expectConfigurationError(() => loadConfiguration({ env: { CONFIG_FILE: 'x.json' }, readFile: () => '{ nope' }), 'CONFIG_FILE', 'not valid JSON');
     expectConfigurationError(() => loadConfiguration({ env: { CONFIG_FILE: 'x.json' }, readFile: () => { throw new Error('ENOENT'); } }), 'CONFIG_FILE', 'ENOENT');

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { loadConfiguration, type Configuration } from '../../src/configuration/index.js';
-import { silentLogger } from '../../src/logging/index.js';
+import { silentLogger, type Logger } from '../../src/logging/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/server.js';
 import type { Store } from '../../src/storage/index.js';
@@ -36,6 +36,8 @@ export interface TestServerOptions {
   repairAfterMs?: number;
   /** The issuer, when it is not the listening address (a TLS-terminating proxy in front, say): a function of the port. */
   issuer?: (port: number) => string;
+  /** Where the server logs (nowhere by default). */
+  logger?: Logger;
 }
 
 /** Starts the real server on a loopback port, on the given backend, configured like production. */
@@ -66,7 +68,7 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
   const server = await createAuthorizationServer({
     configuration,
     store,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     metrics,
     ...(options.now ? { now: options.now } : {}),
     ...(options.repairAfterMs === undefined ? {} : { repairAfterMs: options.repairAfterMs }),
