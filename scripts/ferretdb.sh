@@ -3,7 +3,8 @@
 # benchmark use when no MONGODB_URI is given. MongoDB itself is not installable on our machines.
 #
 #   scripts/ferretdb.sh install            -> prints the binary's path
-#   scripts/ferretdb.sh start <port> <dir> -> runs FerretDB in the foreground on 127.0.0.1:<port>
+#   scripts/ferretdb.sh start <port> <dir> -> runs FerretDB in the foreground on 127.0.0.1:<port> (exec: its pid is FerretDB's)
+#   scripts/ferretdb.sh run <port> <dir>   -> the same for people: prints the URI once it listens
 #
 # FerretDB is built as a library into a tiny launcher of ours rather than with `go install` or by
 # building its cmd/ferretdb package: whenever FerretDB's own module is the binary's main module it
@@ -94,8 +95,31 @@ start() {
   exec "$(install)" --sqlite-url="file:$dir/" --listen-addr="127.0.0.1:$port"
 }
 
+# For people (npm run mongodb:local): starts FerretDB, says where it listens once it does, and
+# how to point the server at it, then runs until Ctrl-C.
+run() {
+  local port="$1" dir="$2" bin pid
+  bin="$(install)"
+  mkdir -p "$dir"
+  "$bin" --sqlite-url="file:$dir/" --listen-addr="127.0.0.1:$port" &
+  pid=$!
+  trap 'kill "$pid" 2>/dev/null; wait "$pid"; exit 0' INT TERM
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "FerretDB (the MongoDB wire protocol) listens on mongodb://127.0.0.1:$port, its data in $dir; Ctrl-C stops it."
+      echo "Start the server against it, in another terminal:"
+      echo "  MONGODB_URI=mongodb://127.0.0.1:$port/authz ENCRYPTION_KEY='a-local-secret-of-at-least-32-characters' npm start"
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
 case "${1:-}" in
   install) install ;;
   start) shift; start "$@" ;;
-  *) echo "usage: $0 install | start <port> <dir>" >&2; exit 2 ;;
+  run) shift; run "$@" ;;
+  *) echo "usage: $0 install | start <port> <dir> | run <port> <dir>" >&2; exit 2 ;;
 esac

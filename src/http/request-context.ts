@@ -9,6 +9,9 @@ import { storeOutageOf } from '../storage/index.js';
 import { ApiError } from './api-error.js';
 import { requestFacts } from './request-facts.js';
 
+const UNMATCHED = 'unmatched';
+const MAX_LOGGED_PATH = 200;
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Seconds a client is asked to wait before retrying when the store cannot serve. */
@@ -55,7 +58,7 @@ export function requestContext(logger: Logger, metrics?: Metrics, tracing?: Requ
       // The access log: the route (a template, not the path with its values), never a query string or a token.
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const actor: unknown = ctx.state.actor;
-      const route = facts.route ?? (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched');
+      const route = facts.route ?? (typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : UNMATCHED);
       const elapsedMs = performance.now() - started;
       metrics?.httpRequest(route, ctx.method, status, elapsedMs / 1000);
       endSpan?.(route, status);
@@ -65,6 +68,8 @@ export function requestContext(logger: Logger, metrics?: Metrics, tracing?: Requ
         route,
         status,
         durationMs: Math.round(elapsedMs * 10) / 10,
+        // A path no route knows has no template: it is logged itself (bounded, never its query).
+        ...(route === UNMATCHED ? { path: ctx.path.slice(0, MAX_LOGGED_PATH) } : {}),
         ...(facts.clientId ? { clientId: facts.clientId } : {}),
         ...(typeof actor === 'string' ? { actor } : {}),
       });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ConfigurationError, type Configuration } from '../configuration/index.js';
+import { createDirectories } from '../storage/index.js';
 
 const KEY_FILE = 'encryption.key';
 
@@ -16,7 +17,11 @@ export function resolveMasterSecret(configuration: Configuration): string {
   if (configuration.mongodbUri) {
     throw new ConfigurationError('encryptionKey', 'is required when mongodbUri is set (set ENCRYPTION_KEY to the same secret of at least 32 characters on every instance)');
   }
-  mkdirSync(configuration.dataDir, { recursive: true });
+  try {
+    createDirectories(configuration.dataDir);
+  } catch (error) {
+    throw new ConfigurationError('dataDir', `cannot create ${configuration.dataDir} (DATA_DIR): ${(error as Error).message}`);
+  }
   const path = join(configuration.dataDir, KEY_FILE);
   try {
     writeFileSync(path, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });

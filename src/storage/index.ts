@@ -7,6 +7,7 @@ import type { Store } from './port.js';
 export type * from './port.js';
 export { PROFILE_CLAIM_NAMES, REGISTRATION_ACCESS_TOKEN_MODEL, caseInsensitiveKey } from './port.js';
 export { CachedClientStore } from './cached-client-store.js';
+export { createDirectories } from './directories.js';
 export { CachedRevocations } from './cached-revocations.js';
 export { MongoStore } from './mongodb/mongodb-store.js';
 export { DuplicateClientError, DuplicateUserError, StoreUnavailableError, storeOutageOf } from './errors.js';

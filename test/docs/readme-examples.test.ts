@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { MongoClient } from 'mongodb';
+
 import { launchBrowser, newPage } from '../support/browser.js';
 import { freePort, startServerProcess, stopServerProcess, waitForHealthy } from '../support/server-process.js';
 
@@ -93,12 +95,33 @@ describe('the README', () => {
     expect(readFileSync('.ci/run', 'utf8')).toMatch(/^npm ci\nnpm test$/m);
   });
 
-  test('its local MongoDB recipe names a script that exists, and the store settings the server needs', () => {
+  test('its local MongoDB recipe names a script that exists, which says where it listens, and the store settings the server needs', async () => {
     const recipe = shellIn('Running against MongoDB');
     expect(recipe).toContain('npm run mongodb:local');
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts['mongodb:local']).toMatch(/scripts\/ferretdb\.sh start \$\{MONGODB_PORT:-27017\}/);
+    expect(scripts['mongodb:local']).toMatch(/scripts\/ferretdb\.sh run \$\{MONGODB_PORT:-27017\}/);
     const start = recipe.find((code) => code.includes('127.0.0.1:27017'));
+    // Once it listens, it says where, and how to start the server against it.
+    const port = await freePort();
+    const ferret = spawn('bash', ['scripts/ferretdb.sh', 'run', String(port), join(workDir, 'data-mongodb')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let printed = '';
+      await new Promise<void>((resolve, reject) => {
+        ferret.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          if (printed.includes('npm start')) resolve();
+        });
+        ferret.once('exit', () => reject(new Error(`ferretdb.sh exited: ${printed}`)));
+      });
+      expect(printed).toContain(`listens on mongodb://127.0.0.1:${port}`);
+      expect(printed).toContain(`MONGODB_URI=mongodb://127.0.0.1:${port}/authz ENCRYPTION_KEY=`);
+      const client = await MongoClient.connect(`mongodb://127.0.0.1:${port}/authz`, { serverSelectionTimeoutMS: 5_000 });
+      expect((await client.db('authz').command({ ping: 1 })).ok).toBe(1);
+      await client.close();
+    } finally {
+      ferret.kill('SIGINT');
+      await new Promise((resolve) => ferret.once('exit', resolve));
+    }
     expect(start).toMatch(/MONGODB_URI=mongodb:\/\/127\.0\.0\.1:27017\/authz/);
     expect(/ENCRYPTION_KEY='([^']+)'/.exec(start!)![1]!.length).toBeGreaterThanOrEqual(32);
   });

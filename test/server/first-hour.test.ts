@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -88,6 +88,17 @@ describe('what a new user trips over', () => {
     expect(second.output()).not.toContain('Unsupported state');
   });
 
+  test.each([
+    ['under /proc, where Node\'s recursive mkdir never returns', '/proc/no-such-data-dir', 'ENOENT'],
+    ['under a file', 'A_FILE/data', 'is not a directory'],
+  ])('a DATA_DIR %s stops start-up naming DATA_DIR', async (_where, path, reason) => {
+    writeFileSync(join(dataDir, 'A_FILE'), '');
+    const directory = path.replace('A_FILE', join(dataDir, 'A_FILE'));
+    const run = startServerProcess({ PORT: String(await freePort()), DATA_DIR: directory });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(new RegExp(`^start-up failed: .*${directory.replaceAll('/', '\\/')}.*\\(DATA_DIR\\).*${reason}`, 'm'));
+  });
+
   test('errors about values from environment variables name the variable', () => {
     expect(() => loadConfiguration({ env: { ADMIN_TOKEN: 'short' } })).toThrow('configuration error: ADMIN_TOKEN (adminTokens[0]): must NOT have fewer than 16 characters');
     expect(() => loadConfiguration({ env: { PORT: 'eighty' } })).toThrow('configuration error: PORT:');
@@ -144,7 +155,7 @@ describe('what a new user trips over', () => {
       expect.objectContaining({ level: 'warn', msg: expect.stringContaining('admin API accepts no ADMIN_TOKEN') }),
       expect.objectContaining({ level: 'info', msg: 'request', method: 'POST', route: 'token', status: 200, clientId: 'demo-client', requestId: expect.any(String), durationMs: expect.any(Number) }),
       expect.objectContaining({ level: 'warn', msg: 'client authentication failed', clientId: 'demo-client', failuresSinceStart: 2 }),
-      expect.objectContaining({ level: 'info', msg: 'request', method: 'GET', status: 404 }),
+      expect.objectContaining({ level: 'info', msg: 'request', method: 'GET', route: 'unmatched', path: '/no/such/path', status: 404 }),
     ]));
     // Never a secret, a token or a query string.
     expect(output).not.toContain('demo-secret-change-me');

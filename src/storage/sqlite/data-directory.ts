@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
+import { createDirectories } from '../directories.js';
 import { StoreUnavailableError } from '../errors.js';
 import { sqliteErrorCode } from './sqlite-errors.js';
 
@@ -19,7 +20,7 @@ const FILE_MODE = 0o600;
 export function prepareDataDirectory(dataDir: string, databaseFile: string): void {
   const directory = resolve(dataDir);
   try {
-    mkdirSync(directory, { recursive: true, mode: DIRECTORY_MODE });
+    createDirectories(directory, DIRECTORY_MODE);
     chmodSync(directory, DIRECTORY_MODE);
     closeSync(openSync(join(directory, databaseFile), 'a', FILE_MODE));
     restrictFiles(dataDir, databaseFile);
