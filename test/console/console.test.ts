@@ -127,6 +127,37 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     await page.context().close();
   });
 
+  test('a client created in the console gets self-management unless it is unticked, as one created through the admin API does', async () => {
+    const page = await signInToConsole('root');
+    const apiDefault = (await adminPost('/clients', { client_name: 'Created without self_management', grant_types: ['client_credentials'] }).expect(201)).body;
+    expect(apiDefault.self_management).toBe(true);
+
+    await page.goto(`${server.url}/console/#/clients/new`);
+    const selfManagement = page.getByLabel('Allow self-management (RFC 7592 registration access token)');
+    expect(await selfManagement.isChecked()).toBe(true);
+    await page.getByLabel('Name', { exact: true }).fill('Self-managed job');
+    await page.getByLabel('Scope').fill('orders:read');
+    await page.getByRole('button', { name: 'Create client' }).click();
+    const registrationToken = await page.getByRole('region', { name: 'Registration access token' }).getByRole('textbox').inputValue();
+    const clientId = (await page.locator('main p code').first().textContent())!;
+    const admin = async () => (await request(server.url).get(`/admin/clients/${clientId}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body as
+      { self_management: boolean; registration_client_uri: string };
+    const created = await admin();
+    expect(created.self_management).toBe(true);
+    // The token the console showed reads the registration (RFC 7592).
+    await request(server.url).get(new URL(created.registration_client_uri).pathname).set('Authorization', `Bearer ${registrationToken}`).expect(200);
+
+    // An existing client's own setting is what the form shows, not the default.
+    await page.goto(`${server.url}/console/#/clients/${clientId}/edit`);
+    await selfManagement.uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Self-managed job', exact: true }).waitFor();
+    expect((await admin()).self_management).toBe(false);
+    await page.goto(`${server.url}/console/#/clients/${clientId}/edit`);
+    expect(await selfManagement.isChecked()).toBe(false);
+    await page.context().close();
+  });
+
   test('an administrator creates a user with a phone number and an address, then edits them', async () => {
     const page = await signInToConsole('root');
     await page.goto(`${server.url}/console/#/users/new`);

@@ -126,7 +126,8 @@ export async function clientEditor(context: ConsoleContext, clientId?: string): 
     field('Redirect URIs', h('textarea', { id: 'redirect_uris', rows: 3 }, (existing?.redirect_uris ?? []).join('\n')), 'One per line; for the authorization code flow.'),
     field('Post-logout redirect URIs', h('textarea', { id: 'post_logout_redirect_uris', rows: 2 }, (existing?.post_logout_redirect_uris ?? []).join('\n')), 'One per line.'),
     field('Scope', h('input', { id: 'scope', value: existing?.scope ?? '', maxlength: 2000, autocomplete: 'off' }), 'Space-separated, e.g. openid profile orders:read.'),
-    checkbox('self_management', 'Allow self-management (RFC 7592 registration access token)', existing?.self_management ?? false),
+    // A new client gets what the admin API gives one that does not say: self-management on.
+    checkbox('self_management', 'Allow self-management (RFC 7592 registration access token)', existing?.self_management ?? true),
     field('Other metadata (JSON object)', h('textarea', { id: 'other', rows: 6, spellcheck: 'false', class: 'code' }, JSON.stringify(others, null, 2)),
       'Any other member the admin API accepts (allowed_resources, jwks_uri, contacts, ...). See /admin/openapi.json.'),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, existing ? 'Save' : 'Create client'), link(existing ? clientRoute(existing.client_id) : '#/clients', 'Cancel')),
