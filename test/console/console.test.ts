@@ -158,6 +158,18 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     await page.context().close();
   });
 
+  test('the dashboard\'s signing key card is labelled like the others: its figure counts the active keys, its breakdown gives each one\'s age', async () => {
+    const { keys } = (await request(server.url).get('/admin/keys').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200)).body as { keys: { alg: string; state: string }[] };
+    const active = keys.filter((key) => key.state === 'active');
+    expect(active.length).toBeGreaterThanOrEqual(1);
+    const page = await signInToConsole('root');
+    const card = page.locator('article', { has: page.getByRole('heading', { name: 'Active signing keys' }) });
+    expect(await card.locator('.figure').textContent()).toBe(String(active.length));
+    const breakdown = await card.locator('.breakdown li').allTextContents();
+    for (const { alg } of active) expect(breakdown).toContainEqual(expect.stringMatching(new RegExp(`^${alg} key age: (\\d+ (min|h|days)|< 1 min)$`)));
+    await page.context().close();
+  });
+
   test('an administrator creates a user with a phone number and an address, then edits them', async () => {
     const page = await signInToConsole('root');
     await page.goto(`${server.url}/console/#/users/new`);

@@ -33,15 +33,18 @@ function byLabel(families: MetricFamily[], series: string, label: string, filter
 
 const count = (value: number) => Math.round(value).toLocaleString();
 
-function card(title: string, value: string, breakdown: [string, number][] = [], route?: string): HTMLElement {
+/** A card: its title names the figure (a count), and each line of the breakdown is labelled, "label: value". */
+function card(title: string, value: string, breakdown: [string, number | string][] = [], route?: string): HTMLElement {
   return h('article', { class: 'card' },
     h('h2', {}, title),
     h('p', { class: 'figure' }, value),
-    breakdown.length === 0 ? null : h('ul', { class: 'breakdown' }, breakdown.map(([label, amount]) => h('li', {}, `${label || '—'}: ${count(amount)}`))),
+    breakdown.length === 0 ? null : h('ul', { class: 'breakdown' }, breakdown.map(([label, amount]) =>
+      h('li', {}, `${label || '—'}: ${typeof amount === 'number' ? count(amount) : amount}`))),
     route ? link(route, 'Details') : null);
 }
 
 function duration(seconds: number): string {
+  if (seconds < 60) return '< 1 min';
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
   return `${Math.round(seconds / 86_400)} days`;
@@ -62,8 +65,11 @@ export async function dashboard(context: ConsoleContext): Promise<Node> {
       card('Failed client authentications', count(total(metrics, 'client_authentication_failures_total')), byLabel(metrics, 'client_authentication_failures_total', 'route')),
       card('HTTP requests', count(total(metrics, 'http_request_duration_seconds_count')), byLabel(metrics, 'http_request_duration_seconds_count', 'status')),
       card('Store errors', count(total(metrics, 'store_operation_errors_total')), byLabel(metrics, 'store_operation_errors_total', 'operation').slice(0, 5)),
-      card('Active signing keys', keyAges.map((sample) => `${sample.labels.alg ?? ''} ${duration(sample.value)}`).join(' · ') || '—',
-        byLabel(metrics, 'signing_keys', 'state'), '#/keys'),
+      // Like every other card, the figure is a count; how long each active key has signed is a labelled line under it.
+      card('Active signing keys', count(keyAges.length), [
+        ...keyAges.map((sample): [string, string] => [`${sample.labels.alg ?? ''} key age`, duration(sample.value)]),
+        ...byLabel(metrics, 'signing_keys', 'state').filter(([state]) => state !== 'active'),
+      ], '#/keys'),
     ),
   );
 }
