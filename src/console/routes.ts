@@ -15,7 +15,15 @@ const MODULES_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 interface Asset {
   type: string;
   body: Buffer;
+  /** Cache-Control, when not the console's no-cache. */
+  cache?: string;
 }
+
+/**
+ * The console's icon (console/favicon.svg, and console/favicon.ico: the same key drawn at 16, 32
+ * and 48 pixels) seldom changes: a browser may keep it a day rather than ask on every page.
+ */
+const ICON_CACHE = 'public, max-age=86400';
 
 /**
  * What every response of the console carries. Scripts only from here and no string ever becomes
@@ -38,7 +46,11 @@ const CONSOLE_HEADERS = {
 /** Reads the console's files once: a missing build is a start-up error, not a 404 later. */
 function loadAssets(): { page: Buffer; files: Map<string, Asset> } {
   const page = readFileSync(join(STATIC_DIR, 'index.html'));
-  const files = new Map<string, Asset>([['console.css', { type: 'text/css; charset=utf-8', body: readFileSync(join(STATIC_DIR, 'console.css')) }]]);
+  const files = new Map<string, Asset>([
+    ['console.css', { type: 'text/css; charset=utf-8', body: readFileSync(join(STATIC_DIR, 'console.css')) }],
+    ['favicon.svg', { type: 'image/svg+xml', body: readFileSync(join(STATIC_DIR, 'favicon.svg')), cache: ICON_CACHE }],
+    ['favicon.ico', { type: 'image/x-icon', body: readFileSync(join(STATIC_DIR, 'favicon.ico')), cache: ICON_CACHE }],
+  ]);
   if (!existsSync(MODULES_DIR)) throw new Error(`the admin console is not built (${MODULES_DIR} is missing): run npm run build`);
   for (const path of modulesUnder(MODULES_DIR)) {
     files.set(`app/${relative(MODULES_DIR, path).split(sep).join('/')}`, { type: 'text/javascript; charset=utf-8', body: readFileSync(path) });
@@ -55,14 +67,17 @@ function modulesUnder(directory: string): string[] {
 }
 
 /**
- * The admin console: one HTML page (for /console/ and its sign-in callback), a stylesheet and
- * ES modules, all static. It has no endpoint of its own: what it shows and changes goes through the admin API.
+ * The admin console: one HTML page (for /console/ and its sign-in callback), a stylesheet, an
+ * icon and ES modules, all static. It has no endpoint of its own: what it shows and changes goes
+ * through the admin API. The icon is also the server's /favicon.ico, which browsers ask for on
+ * every page without a <link rel="icon"> (the sign-in pages, a bookmark, ...).
  */
 export function consoleRoutes(): Router {
   const { page, files } = loadAssets();
   const router = createRouter();
-  const send = (ctx: Context, type: string, body: Buffer) => {
+  const send = (ctx: Context, type: string, body: Buffer, cache?: string) => {
     ctx.set(CONSOLE_HEADERS);
+    if (cache) ctx.set('Cache-Control', cache);
     ctx.type = type;
     ctx.body = body;
   };
@@ -71,6 +86,8 @@ export function consoleRoutes(): Router {
     ctx.redirect(`${CONSOLE_PATH}/`);
   });
   for (const path of [`${CONSOLE_PATH}/`, `${CONSOLE_PATH}/callback`]) router.get(path, (ctx) => send(ctx, 'text/html; charset=utf-8', page));
-  for (const [name, asset] of files) router.get(`${CONSOLE_PATH}/${name}`, (ctx) => send(ctx, asset.type, asset.body));
+  for (const [name, asset] of files) router.get(`${CONSOLE_PATH}/${name}`, (ctx) => send(ctx, asset.type, asset.body, asset.cache));
+  const icon = files.get('favicon.ico')!;
+  router.get('/favicon.ico', (ctx) => send(ctx, icon.type, icon.body, icon.cache));
   return router;
 }

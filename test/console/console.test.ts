@@ -170,6 +170,37 @@ describe.each(backends)('the admin console ($name)', (backend) => {
     await page.context().close();
   });
 
+  test('the console has a favicon, at /favicon.ico and under /console/, cached and with the console\'s headers', async () => {
+    const ico = await request(server.url).get('/favicon.ico').expect(200).expect('Content-Type', 'image/x-icon');
+    // An ICON resource (type 1) with at least one image.
+    expect((ico.body as Buffer).readUInt32LE(0)).toBe(0x10000);
+    expect((ico.body as Buffer).readUInt16LE(4)).toBeGreaterThanOrEqual(1);
+    const svg = await request(server.url).get('/console/favicon.svg').expect(200).expect('Content-Type', 'image/svg+xml');
+    expect((svg.body as Buffer).toString('utf8')).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    for (const icon of [ico, svg]) {
+      expect(icon.headers['cache-control']).toMatch(/^public, max-age=\d+/);
+      expect(icon.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(icon.headers['x-content-type-options']).toBe('nosniff');
+    }
+    await request(server.url).get('/console/favicon.ico').expect(200).expect('Content-Type', 'image/x-icon');
+
+    // The console page names its icons, and the browser gets each one under the page's CSP.
+    const page = await signInToConsole('root');
+    const icons = [];
+    for (const link of await page.locator('link[rel="icon"]').all()) {
+      const href = (await link.getAttribute('href'))!;
+      icons.push({ href, ...await page.evaluate(async (url) => {
+        const answer = await fetch(url);
+        return { status: answer.status, type: answer.headers.get('content-type') };
+      }, href) });
+    }
+    expect(icons).toEqual(expect.arrayContaining([
+      { href: '/console/favicon.svg', status: 200, type: 'image/svg+xml' },
+      { href: '/console/favicon.ico', status: 200, type: 'image/x-icon' },
+    ]));
+    await page.context().close();
+  });
+
   test('an administrator creates a user with a phone number and an address, then edits them', async () => {
     const page = await signInToConsole('root');
     await page.goto(`${server.url}/console/#/users/new`);
@@ -347,6 +378,7 @@ describe('the admin console, switched off', () => {
     const server = await startTestServer(sqlite!, { config: adminConfig({ console: { enabled: false } }) });
     try {
       await request(server.url).get('/console/').expect(404);
+      await request(server.url).get('/console/favicon.svg').expect(404);
       await request(server.url).get('/admin/clients/admin-console').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(404);
     } finally {
       await server.destroy();
