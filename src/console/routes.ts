@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 
 import { createRouter } from '../http/routing.js';
 import { CONSOLE_PATH } from './client.js';
+import { FAVICON_ICO, FAVICON_SVG } from './icon.js';
 
 /** The console's page and stylesheet (console/ in the repository) and its compiled modules (dist/console/). */
 const STATIC_DIR = fileURLToPath(new URL('../../../console/', import.meta.url));
@@ -19,10 +20,7 @@ interface Asset {
   cache?: string;
 }
 
-/**
- * The console's icon (console/favicon.svg, and console/favicon.ico: the same key drawn at 16, 32
- * and 48 pixels) seldom changes: a browser may keep it a day rather than ask on every page.
- */
+/** The icon seldom changes: a browser may keep it a day rather than ask on every page. */
 const ICON_CACHE = 'public, max-age=86400';
 
 /**
@@ -48,8 +46,8 @@ function loadAssets(): { page: Buffer; files: Map<string, Asset> } {
   const page = readFileSync(join(STATIC_DIR, 'index.html'));
   const files = new Map<string, Asset>([
     ['console.css', { type: 'text/css; charset=utf-8', body: readFileSync(join(STATIC_DIR, 'console.css')) }],
-    ['favicon.svg', { type: 'image/svg+xml', body: readFileSync(join(STATIC_DIR, 'favicon.svg')), cache: ICON_CACHE }],
-    ['favicon.ico', { type: 'image/x-icon', body: readFileSync(join(STATIC_DIR, 'favicon.ico')), cache: ICON_CACHE }],
+    ['favicon.svg', { type: 'image/svg+xml', body: FAVICON_SVG, cache: ICON_CACHE }],
+    ['favicon.ico', { type: 'image/x-icon', body: FAVICON_ICO, cache: ICON_CACHE }],
   ]);
   if (!existsSync(MODULES_DIR)) throw new Error(`the admin console is not built (${MODULES_DIR} is missing): run npm run build`);
   for (const path of modulesUnder(MODULES_DIR)) {
