@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,13 +21,9 @@ export function checkSuiteDirectory(directory: string): void {
 export class SetupError extends Error {}
 
 function javaMajor(java: string): number {
-  try {
-    const output = execFileSync(java, ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || '';
-    return Number(/version "(\d+)/.exec(output)?.[1] ?? 0);
-  } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
-    return Number(/version "(\d+)/.exec(stderr)?.[1] ?? 0);
-  }
+  // java -version writes to standard error.
+  const { stdout, stderr } = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  return Number(/version "(\d+)/.exec(`${stderr ?? ''}${stdout ?? ''}`)?.[1] ?? 0);
 }
 
 /** A Java of at least 21 (the suite's release level): JAVA_HOME, then every JDK under /usr/lib/jvm, then PATH. */
