@@ -39,6 +39,15 @@ const nav = document.getElementById('nav')!;
 const who = document.getElementById('who')!;
 const status = document.getElementById('status')!;
 
+/** On a phone the sections are one row that scrolls sideways (console.css): the current one is brought to its middle. */
+function showCurrentSection(): void {
+  const current = nav.querySelector('a[aria-current="page"]');
+  if (!current || nav.scrollWidth <= nav.clientWidth) return;
+  const row = nav.getBoundingClientRect();
+  const link = current.getBoundingClientRect();
+  nav.scrollLeft += link.left - row.left - (row.width - link.width) / 2;
+}
+
 function showProblem(title: string, message: string, ...actions: Node[]): void {
   replaceChildren(main, h('section', {}, h('h1', {}, title), h('p', { class: 'error', role: 'alert' }, message), h('div', { class: 'actions' }, actions)));
 }
@@ -104,6 +113,7 @@ async function run(endpoints: Endpoints, accessToken: string, idToken: string | 
     const match = ROUTES.map(([pattern, page, section]) => ({ found: pattern.exec(path), page, section })).find((route) => route.found);
     replaceChildren(nav, h('ul', {}, SECTIONS.map(([label, route]) =>
       h('li', {}, h('a', { href: route, 'aria-current': match?.section === label ? 'page' : null }, label)))));
+    showCurrentSection();
     if (!match) {
       showProblem('Not found', 'There is no such page in the console.', h('a', { href: '#/' }, 'Dashboard'));
       return;

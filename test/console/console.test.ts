@@ -9,6 +9,24 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 
 const PASSWORD = 'console test passphrase, not common';
 
+/** The little of the DOM the layout checks read in the browser (the tests compile without the DOM library). */
+interface Box {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  height: number;
+}
+interface PageElement {
+  textContent: string | null;
+  scrollWidth: number;
+  clientWidth: number;
+  getBoundingClientRect(): Box;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  ownerDocument: { documentElement: PageElement; createRange(): { selectNodeContents(node: PageElement): void; getBoundingClientRect(): Box } };
+}
+
 /**
  * The admin console in Chromium, against the real server on each store: administrators sign in
  * through the server's own sign-in page and the console acts only through the admin API, with
@@ -198,6 +216,64 @@ describe.each(backends)('the admin console ($name)', (backend) => {
       { href: '/console/favicon.svg', status: 200, type: 'image/svg+xml' },
       { href: '/console/favicon.ico', status: 200, type: 'image/x-icon' },
     ]));
+    await page.context().close();
+  });
+
+  test('on a phone the sections fit in one row that scrolls sideways, with the current one in view', async () => {
+    const page = await signInToConsole('root', { width: 390, height: 844 });
+    for (const width of [390, 320]) {
+      await page.setViewportSize({ width, height: 844 });
+      for (const [route, section] of [['#/', 'Dashboard'], ['#/audit', 'Audit trail']] as const) {
+        await page.goto(`${server.url}/console/${route}`);
+        await page.locator('main h1').waitFor();
+        const layout = await page.locator('#nav').evaluate((nav: PageElement) => {
+          const links = Array.from(nav.querySelectorAll('a'), (link) => link.getBoundingClientRect());
+          const current = nav.querySelector('a[aria-current="page"]')!;
+          const box = nav.getBoundingClientRect();
+          return {
+            nav: { left: box.left, right: box.right, height: box.height }, linkHeight: Math.max(...links.map((link) => link.height)),
+            rows: new Set(links.map((link) => link.top)).size, current: current.textContent,
+            currentBox: { left: current.getBoundingClientRect().left, right: current.getBoundingClientRect().right },
+            pageWidth: nav.ownerDocument.documentElement.scrollWidth, viewportWidth: nav.ownerDocument.documentElement.clientWidth,
+          };
+        });
+        expect(layout.rows).toBe(1);
+        expect(layout.nav.height).toBeLessThanOrEqual(layout.linkHeight + 1);
+        // The page itself does not scroll sideways; the current section is in view.
+        expect(layout.pageWidth).toBeLessThanOrEqual(layout.viewportWidth);
+        expect(layout.current).toBe(section);
+        expect(layout.currentBox.left).toBeGreaterThanOrEqual(layout.nav.left);
+        expect(layout.currentBox.right).toBeLessThanOrEqual(layout.nav.right);
+      }
+    }
+    await page.context().close();
+  });
+
+  test('the link-buttons beside a page heading ("Create client", "Edit") are centred: their text in their box, their box on the heading', async () => {
+    const created = await adminPost('/clients', { client_name: 'Centred', grant_types: ['client_credentials'] }).expect(201);
+    const page = await signInToConsole('root');
+    for (const [width, route, label] of [[1280, '#/clients', 'Create client'], [390, '#/clients', 'Create client'], [1280, `#/clients/${created.body.client_id}`, 'Edit']] as const) {
+      await page.setViewportSize({ width, height: 844 });
+      await page.goto(`${server.url}/console/${route}`);
+      // The console changes pages in place: wait for this page's link, not for any heading.
+      const heading = page.locator('main .page-heading', { has: page.getByRole('link', { name: label, exact: true }) });
+      await heading.waitFor();
+      const offsets = await heading.evaluate((element: PageElement, text: string) => {
+        const link = Array.from(element.querySelectorAll('a')).find((candidate) => candidate.textContent === text)!;
+        const range = link.ownerDocument.createRange();
+        range.selectNodeContents(link);
+        const words = range.getBoundingClientRect();
+        const box = link.getBoundingClientRect();
+        const title = element.querySelector('h1')!;
+        const titleWords = title.ownerDocument.createRange();
+        titleWords.selectNodeContents(title);
+        const titleBox = titleWords.getBoundingClientRect();
+        const middle = (rect: Box): number => rect.top + rect.height / 2;
+        return { textInBox: Math.abs(middle(words) - middle(box)), boxOnHeading: Math.abs(middle(box) - middle(titleBox)), sameRow: box.top < titleBox.bottom };
+      }, label);
+      expect(offsets.textInBox).toBeLessThanOrEqual(1);
+      if (offsets.sameRow) expect(offsets.boxOnHeading).toBeLessThanOrEqual(2);
+    }
     await page.context().close();
   });
 
