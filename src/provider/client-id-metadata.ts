@@ -131,13 +131,13 @@ export function clientIdMetadataDocuments(
       },
     })
     : undefined;
-  // Only the document fetches allowFetch approved go through it: every other fetch (a client's
-  // jwks_uri, even on an allowed host) is the outbound fetch's (outbound-fetch.ts).
-  const fetch: ProviderFetch = dispatcher
-    ? (url, options) => {
-      if (!approvedDocuments.delete(String(url))) return otherFetches(url, options);
-      return undiciFetch(url, { ...(options as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
-    }
-    : otherFetches;
+  // The document fetches allowFetch approved follow this section's settings alone (its own
+  // dispatcher, or oidc-provider's guarded one as handed over): outboundFetch never loosens them.
+  // Every other fetch (a client's jwks_uri, even on an allowed host) is the outbound fetch's.
+  const fetch: ProviderFetch = (url, options) => {
+    if (!approvedDocuments.delete(String(url))) return otherFetches(url, options);
+    if (!dispatcher) return globalThis.fetch(url, options);
+    return undiciFetch(url, { ...(options as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
+  };
   return { feature, fetch };
 }

@@ -20,6 +20,7 @@ import { forProvider, providerEdges } from './store-errors.js';
 import { allScopes, createResourceIndicators } from './resource-servers.js';
 import { claimsByScope, peopleConfiguration } from './people.js';
 import { CLIENT_DEFAULTS } from './client-defaults.js';
+import { claimsParameter } from './claims-parameter.js';
 import { clientIdMetadataDocuments } from './client-id-metadata.js';
 import { clientResourceFetch } from './outbound-fetch.js';
 import { resolvePolicies } from '../registration/index.js';
@@ -68,6 +69,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   const people = peopleConfiguration({ signIn: configuration.signIn, findUser, models: store.models, pages, claimMapper });
   const groups = configuration.signIn.groupsClaim;
 
+  const scopeClaims = claimsByScope(groups, personClaimNames(configuration.claims));
   const providerConfiguration = {
     adapter: createAdapterFactory({ models: store.models, clients, hasher, box, now }),
     jwks: { keys: keys.privateJwks },
@@ -77,7 +79,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
     // The authorization code flow only: no implicit or hybrid flow is even advertised.
     responseTypes: ['code'],
     scopes: allScopes(resourceServers, groups),
-    claims: claimsByScope(groups, personClaimNames(configuration.claims)),
+    claims: scopeClaims,
     // Scope claims go into the ID token too (as Keycloak does), not only to userinfo.
     conformIdTokenClaims: false,
     // A sign-in is a password (interactions/routes.ts): its acr, advertised and put in ID tokens.
@@ -97,8 +99,9 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       userinfo: { enabled: true },
       // Signed userinfo (Core §5.3.2) for clients registered with userinfo_signed_response_alg.
       jwtUserinfo: { enabled: true },
-      // OpenID Connect Core §5.5: claims asked for one by one; the consent page lists them.
-      claimsParameter: { enabled: true },
+      // OpenID Connect Core §5.5: claims asked for one by one, within the client's registered
+      // scope; the consent page lists them.
+      claimsParameter: claimsParameter(scopeClaims),
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },

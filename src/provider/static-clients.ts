@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import { ConfigurationError, type StaticClientConfig } from '../configuration/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SecretHasher } from '../secrets/index.js';
-import type { ClientStore, ModelStore } from '../storage/index.js';
+import type { ClientRecord, ClientStore, ModelStore } from '../storage/index.js';
 
 import { CLIENT_DEFAULTS } from './client-defaults.js';
 
@@ -28,6 +28,8 @@ export interface StaticClientDependencies {
 }
 
 const CONFIGURATION = 'configuration';
+/** A static client the file no longer declares, kept: the admin API's to change or delete from then on. */
+const UNDECLARED = 'configuration-undeclared';
 /** Where the ids the configuration file declared at the last start are remembered. */
 const STATE_MODEL = 'ConfigurationState';
 const STATE_KEY = 'static-clients';
@@ -64,22 +66,27 @@ export async function syncStaticClients(declared: readonly StaticClientConfig[],
   }
 
   const current = new Set(declared.map((client) => client.client_id));
-  const left: string[] = [];
+  const left: ClientRecord[] = [];
   for (const clientId of await previouslyDeclared(clients, models)) {
     if (current.has(clientId)) continue;
-    if ((await clients.find(clientId))?.attributes.source !== CONFIGURATION) continue;
+    const client = await clients.find(clientId);
+    if (client?.attributes.source !== CONFIGURATION && client?.attributes.source !== UNDECLARED) continue;
     if (serverClientIds.includes(clientId)) await removeStaticClient(clientId, dependencies);
-    else left.push(clientId);
+    else left.push(client);
   }
   if (left.length > 0 && !prune) {
     // Another configuration file on the same store (a typo in CONFIG_FILE, a file of another
     // environment) would otherwise delete every client of this one: they stay, as Keycloak's
-    // imports never delete, until a start-up is told to prune them.
-    logger.warn('static clients kept though the configuration file no longer declares them: start once with --prune-static-clients (or PRUNE_STATIC_CLIENTS=true) to delete them and what was issued to them', { clientIds: left });
+    // imports never delete, until a start-up is told to prune them or an administrator deletes
+    // one (the admin API manages them from now on). They still work: say so.
+    for (const client of left) {
+      if (client.attributes.source !== UNDECLARED) await clients.upsert({ ...client, attributes: { ...client.attributes, source: UNDECLARED } });
+    }
+    logger.warn('static clients kept though the configuration file no longer declares them; they still get tokens. Delete one with DELETE /admin/clients/{id}, or start once with --prune-static-clients (or PRUNE_STATIC_CLIENTS=true) to delete them all with what was issued to them', { clientIds: left.map((client) => client.clientId) });
   } else {
-    for (const clientId of left) await removeStaticClient(clientId, dependencies);
+    for (const client of left) await removeStaticClient(client.clientId, dependencies);
   }
-  const remembered = prune ? [...current] : [...current, ...left];
+  const remembered = prune ? [...current] : [...current, ...left.map((client) => client.clientId)];
   await models.upsert(STATE_MODEL, STATE_KEY, { payload: { clientIds: remembered }, expiresAt: undefined });
 }
 

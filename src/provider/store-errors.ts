@@ -27,7 +27,8 @@ export async function forProvider<T>(operation: () => Promise<T>): Promise<T> {
 
 /** What our middleware around oidc-provider's routes adds, before and after each. */
 export interface ProviderEdgeHooks {
-  beforeRoute(ctx: KoaContextWithOIDC): Promise<void>;
+  /** true: it answered the request itself, and the route does not run. */
+  beforeRoute(ctx: KoaContextWithOIDC): Promise<boolean>;
   afterRoute(ctx: KoaContextWithOIDC): Promise<void>;
   /** Renders an error this layer answers itself as a page, for a browser that asked for one; false: JSON it is. */
   renderPage(ctx: KoaContextWithOIDC, error: { error: string; error_description: string }): boolean;
@@ -41,7 +42,7 @@ export interface ProviderEdgeHooks {
  */
 export const providerEdges = (hooks: ProviderEdgeHooks) => async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
   try {
-    await hooks.beforeRoute(ctx);
+    if (await hooks.beforeRoute(ctx)) return;
     await next();
     await hooks.afterRoute(ctx);
     const facts = requestFacts(ctx.req);

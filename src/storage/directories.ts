@@ -16,5 +16,12 @@ export function createDirectories(path: string, mode?: number): void {
     current = parent;
   }
   if (existsSync(current) && !statSync(current).isDirectory()) throw new Error(`${current} is not a directory`);
-  for (const directory of missing) mkdirSync(directory, mode === undefined ? {} : { mode });
+  for (const directory of missing) {
+    try {
+      mkdirSync(directory, mode === undefined ? {} : { mode });
+    } catch (error) {
+      // Another process starting on the same path made it meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(directory).isDirectory()) throw error;
+    }
+  }
 }

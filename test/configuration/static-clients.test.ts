@@ -36,6 +36,9 @@ describe.each(backends)('the configuration file is the source of truth for stati
     expect(warnings).toEqual([expect.objectContaining({
       message: expect.stringContaining('--prune-static-clients'), fields: { clientIds: expect.arrayContaining(['leaving', 'also-leaving']) },
     })]);
+    // No longer the file's: an administrator can rotate its secret (and delete it).
+    await request(second.url).post('/admin/clients/also-leaving/secret').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(200);
+    await request(second.url).post('/admin/clients/staying/secret').set('Authorization', `Bearer ${ADMIN_TOKEN}`).expect(409);
     await second.close();
 
     // Still remembered at the next start: a start-up told to prune deletes them and what they were issued.

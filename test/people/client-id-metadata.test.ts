@@ -166,6 +166,23 @@ describe('which metadata documents may be fetched', () => {
     }
   });
 
+  test('an approved document fetch keeps the section\'s own guard: the outbound fetch (which outboundFetch loosens) never takes it', async () => {
+    const outbound: string[] = [];
+    const { feature, fetch } = clientIdMetadataDocuments({ ...settings, allowedHosts: ['docs.example.com'] }, policy, async (url) => {
+      outbound.push(String(url));
+      return new Response('{}');
+    });
+    const document = 'https://docs.example.com/client.json';
+    expect(feature.allowFetch(undefined as never, document)).toBe(true);
+    // oidc-provider hands its guarded dispatcher over; it must reach the platform's fetch untouched.
+    const handedOver = { dispatch: () => { throw new Error('guarded dispatcher reached'); } };
+    await expect(fetch(document, { dispatcher: handedOver } as never)).rejects.toThrow();
+    expect(outbound).toEqual([]);
+    // Anything else (a client's jwks_uri) is the outbound fetch's.
+    await fetch('https://clients.example.org/jwks', {});
+    expect(outbound).toEqual(['https://clients.example.org/jwks']);
+  });
+
   test('public addresses are not private', () => {
     expect(isPrivateAddress('93.184.216.34')).toBe(false);
     expect(isPrivateAddress('2606:2800:220:1::1')).toBe(false);

@@ -153,15 +153,41 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     expect((await request(server.url).get('/.well-known/openid-configuration')).body.claims_parameter_supported).toBe(true);
   });
 
+  test('the claims parameter asks only for claims of the scopes the client is registered for', async () => {
+    const { configuration } = await registerAsLibrariesDo({ scope: 'openid profile' });
+    const claims = JSON.stringify({ userinfo: { email: null, name: null }, id_token: { phone_number: { essential: true } } });
+    const { url } = await authorizationRequest(configuration, { scope: 'openid', claims });
+    const refused = await new FormBrowser(server.url).get(url.href);
+    expect(refused.status).toBe(303);
+    const returned = new URL(refused.headers.location as string);
+    expect(returned.searchParams.get('error')).toBe('invalid_request');
+    expect(returned.searchParams.get('error_description')).toMatch(/claims\.userinfo\.email needs the email scope/);
+
+    // Within its scope, the same request goes on to the sign-in.
+    const { url: allowed } = await authorizationRequest(configuration, { scope: 'openid', claims: JSON.stringify({ userinfo: { name: null } }) });
+    const signInPage = await new FormBrowser(server.url).get(allowed.href);
+    expect(signInPage.headers.location).toMatch(/^\/interaction\//);
+  });
+
   test('oidcc-ensure-post-request-succeeds: an authorization request sent by POST reaches the sign-in and completes', async () => {
     const { configuration } = await registerAsLibrariesDo();
     const { url, checks } = await authorizationRequest(configuration, { scope: 'openid email' });
     const browser = new FormBrowser(server.url);
     const posted = await browser.post('/auth', Object.fromEntries(url.searchParams));
+    // The same request by GET, which a browser sends its SameSite=Lax session cookie with.
     expect(posted.status).toBe(303);
-    expect(posted.headers.location).toMatch(/^\/interaction\//);
+    const asGet = new URL(posted.headers.location as string, server.url);
+    expect(asGet.pathname).toBe('/auth');
+    expect(Object.fromEntries(asGet.searchParams)).toEqual(Object.fromEntries(url.searchParams));
+    expect(posted.headers['set-cookie']).toBeUndefined();
     const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, posted), checks);
     expect(tokens.claims()?.email).toBe('ada@example.com');
+
+    // With a trailing slash too; never longer than a GET may be.
+    expect((await request(server.url).post('/auth/').type('form').send({ client_id: 'x' })).status).toBe(303);
+    const long = await request(server.url).post('/auth').set('Accept', 'text/html').type('form').send({ client_id: 'x', state: 'a'.repeat(9_000) });
+    expect(long.status).toBe(413);
+    expect(long.text).toContain('Something went wrong');
 
     // A POST that is not a form is refused with the server's error page, not a 404.
     const notForm = await request(server.url).post('/auth').set('Accept', 'text/html').set('Content-Type', 'application/json').send('{}');
@@ -176,9 +202,11 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     const browser = new FormBrowser(server.url);
     const tokens = await oidc.authorizationCodeGrant(configuration, await signIn(browser, await browser.get(url.href)), checks);
 
-    const confirmation = await browser.post('/session/end', {
+    const posted = await browser.post('/session/end', {
       id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'logout-state', client_id: client.client_id!,
     });
+    expect(posted.status).toBe(303);
+    const confirmation = await browser.get(posted.headers.location as string);
     expect(confirmation.status).toBe(200);
     expect(confirmation.headers['content-security-policy']).toContain('form-action \'self\' http://127.0.0.1:9');
     const form = /<form[^>]*action="([^"]+)"[\s\S]*?name="xsrf" value="([^"]+)"/.exec(confirmation.text)!;
