@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 
-import { ADMIN_SCOPE, adminResourceServer } from './admin/admin-resource.js';
+import { ADMIN_SCOPE, adminResourceServer } from './api/index.js';
 import { adminAuthentication } from './admin/authentication.js';
 import { adminRoutes } from './admin/routes.js';
 import { AuditTrail } from './audit/index.js';
@@ -24,7 +24,7 @@ import { createHttpApp } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { createRouter } from './http/routing.js';
-import { KeyRing, type SigningKeySet } from './keys/index.js';
+import { KeyRing, resolveMasterSecret, type SigningKeySet } from './keys/index.js';
 import { konnectRoutes } from './konnect/index.js';
 import type { Logger } from './logging/index.js';
 import { createAccessTokenVerifier, createProvider, issuedUnderCurrentRegistration, syncStaticClients } from './provider/index.js';
@@ -32,8 +32,9 @@ import {
   ClientRegistrar, identityDefaultScope, InitialAccessTokens, RegistrationAccessTokens, registrationRoutes, resolvePolicies, SoftwareStatements,
   unrestrictedPolicy, type ClientMetadata,
 } from './registration/index.js';
-import { deriveKey, resolveMasterSecret, SecretBox, SecretHasher } from './secrets/index.js';
-import { CachedClientStore, CachedRevocations, type Store } from './storage/index.js';
+import { deriveKey, SecretBox, SecretHasher } from './secrets/index.js';
+import { CachedClientStore, CachedRevocations, storeOutageOf, type Store } from './storage/index.js';
+import { isBrowserEndpoint, PROVIDER_ROUTES } from './provider/routes.js';
 import { DEFAULT_SCRYPT, PasswordHasher, passwordPolicy, seedUsers, SignInLimiter, UserDirectory } from './users/index.js';
 import { ASSETS_PATH, CsrfTokens, createPages, interactionRoutes } from './interactions/index.js';
 import type { RequestTracing } from './tracing/index.js';
@@ -251,10 +252,10 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     health: () => store.ping(),
     logger,
     routers,
-    metrics,
+    observers: { metrics, tracing: dependencies.tracing, isStoreOutage: (error) => storeOutageOf(error) !== undefined },
+    providerRoutes: { table: PROVIDER_ROUTES, isBrowserEndpoint },
     deadlineMs: configuration.http.requestDeadlineSeconds * 1000,
     resolveClientAddress: createClientAddressResolver(configuration.http.trustedProxies),
-    tracing: dependencies.tracing,
     fastPaths: dependencies.fastPaths === false ? undefined : new Map([
       ['/token', clientCredentialsFastPath({
         provider: () => provider,

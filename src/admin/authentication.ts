@@ -9,7 +9,7 @@ import type { AccessTokenVerifier } from '../provider/index.js';
 import type { ConsoleRole } from '../console/roles.js';
 import type { ClientRecord, UserRecord } from '../storage/index.js';
 import { createTokenMatcher } from '../secrets/index.js';
-import { ADMIN_SCOPE } from './admin-resource.js';
+import { ADMIN_SCOPE } from '../api/index.js';
 
 export interface AdminAuthenticationDependencies {
   adminTokens: readonly string[];

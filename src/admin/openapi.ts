@@ -10,7 +10,7 @@ import {
   USER_SCHEMA, USER_SESSION_LIST_SCHEMA,
 } from '../users/index.js';
 import { METRICS_SNAPSHOT_SCHEMA } from '../metrics/index.js';
-import { ADMIN_PATH, ADMIN_SCOPE } from './admin-resource.js';
+import { ADMIN_PATH, ADMIN_SCOPE } from '../api/index.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });

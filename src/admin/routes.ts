@@ -14,13 +14,11 @@ import {
 } from '../registration/index.js';
 import type { AuditStore, ClientRecord, InitialAccessTokenRecord } from '../storage/index.js';
 import type { MetricFamily } from '../metrics/index.js';
-import { ADMIN_PATH } from './admin-resource.js';
 import { callerOf } from './authentication.js';
-import { decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from './cursor.js';
-import { applyMergePatch } from './merge-patch.js';
+import { ADMIN_PATH, applyMergePatch, assertValid, decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from '../api/index.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { addUserRoutes, type UserDirectory } from '../users/index.js';
-import { assertValid, requestSchemas, SECRET_ROTATION_REQUEST_SCHEMA } from './schemas.js';
+import { requestSchemas, SECRET_ROTATION_REQUEST_SCHEMA } from './schemas.js';
 
 export interface AdminRouteDependencies {
   issuer: string;

@@ -1,5 +1,14 @@
-import type { ClaimConfig } from '../configuration/types.js';
 import { compileExpression, type ClaimValue, type ClientView, type CompiledExpression, type UserView } from './expression.js';
+
+/** A mapped claim as configured: its name, its expression, and where it applies. */
+export interface ClaimConfig {
+  name: string;
+  value: string;
+  scopes?: string[];
+  resources?: string[];
+  /** Where the claim goes; access tokens (and their introspection) only when absent. */
+  tokens?: ('access_token' | 'id_token' | 'userinfo')[];
+}
 
 /** Claims a mapped claim may never replace: they carry the token's own meaning (RFC 9068, RFC 7662). */
 /**

@@ -2,5 +2,5 @@ export { loadConfiguration, configurationSchema, keyPath, type ConfigurationSour
 export { ConfigurationError } from './errors.js';
 export { ENVIRONMENT_KEYS, type Environment } from './environment.js';
 export type * from './types.js';
-export { IDENTITY_SCOPES, OPENID_CONNECT_SCOPES } from './types.js';
+export { CONSOLE_CLIENT_ID, IDENTITY_SCOPES, OPENID_CONNECT_SCOPES } from './types.js';
 export { renderConfigurationReference } from './reference.js';

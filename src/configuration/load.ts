@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-import { CONSOLE_CLIENT_ID } from '../console/client.js';
 import { compileExpression, ExpressionError, REGISTERED_CLAIMS } from '../claims/index.js';
 import { caseInsensitiveKey } from '../storage/port.js';
-import { isPasswordHash, looksLikePasswordHash } from '../users/passwords.js';
+import { isPasswordHash, looksLikePasswordHash } from '../secrets/index.js';
 import { ENVIRONMENT_KEYS, environmentOverrides, type Environment } from './environment.js';
 import { ConfigurationError } from './errors.js';
-import { OPENID_CONNECT_SCOPES, type Configuration } from './types.js';
+import { CONSOLE_CLIENT_ID, OPENID_CONNECT_SCOPES, type Configuration } from './types.js';
 
 const SCHEMA_URL = new URL('../../../config/schema.json', import.meta.url);
 

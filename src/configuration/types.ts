@@ -1,9 +1,13 @@
+import type { ClaimConfig } from '../claims/index.js';
+import type { TrustedProxiesConfig } from '../http/client-address.js';
+import type { LogLevel } from '../logging/index.js';
 import type { PostalAddress } from '../storage/port.js';
+
+export type { ClaimConfig, LogLevel, TrustedProxiesConfig };
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 export type RegistrationMode = 'open' | 'initial_access_token' | 'admin_only';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface ResourceServerConfig {
   resource: string;
@@ -14,14 +18,6 @@ export interface ResourceServerConfig {
   default: boolean;
 }
 
-export interface ClaimConfig {
-  name: string;
-  value: string;
-  scopes?: string[];
-  resources?: string[];
-  /** Where the claim goes; access tokens (and their introspection) only when absent. */
-  tokens?: ('access_token' | 'id_token' | 'userinfo')[];
-}
 
 export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
@@ -86,11 +82,6 @@ export interface KonnectConfig {
   prefix: string;
   apiKeys: string[];
   audiences: Record<string, string>;
-}
-
-export interface TrustedProxiesConfig {
-  header: 'x-forwarded-for' | 'forwarded' | 'x-real-ip';
-  addresses: string[];
 }
 
 export interface HttpConfig {
@@ -169,6 +160,9 @@ export interface ClientIdMetadataDocumentsConfig {
 export interface OutboundFetchConfig {
   allowPrivateAddresses: boolean;
 }
+
+/** The client id the console signs administrators in with: reserved, so that no configured client can take it. */
+export const CONSOLE_CLIENT_ID = 'admin-console';
 
 export interface ConsoleConfig {
   enabled: boolean;

@@ -1,8 +1,9 @@
-import type { StaticClientConfig } from '../configuration/types.js';
+import { CONSOLE_CLIENT_ID, type StaticClientConfig } from '../configuration/index.js';
+
+export { CONSOLE_CLIENT_ID };
 
 /** Where the console is served, and the client id it signs administrators in with. */
 export const CONSOLE_PATH = '/console';
-export const CONSOLE_CLIENT_ID = 'admin-console';
 
 /**
  * The console's own client: a public browser application (PKCE, no secret) whose only API is the

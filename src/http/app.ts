@@ -4,16 +4,13 @@ import compose from 'koa-compose';
 import type Provider from 'oidc-provider';
 
 import type { Logger } from '../logging/index.js';
-import type { Metrics } from '../metrics/index.js';
-import type { RequestTracing } from '../tracing/index.js';
-import { isBrowserEndpoint, PROVIDER_ROUTES } from '../provider/routes.js';
 import { assertDeclaredBodySize } from './body-limit.js';
 import type { ClientAddressResolver } from './client-address.js';
 import { canonicalizeRequest } from './canonical-origin.js';
 import { requestDeadline } from './deadline.js';
 import { healthRoutes, type HealthCheck } from './health.js';
-import { requestContext } from './request-context.js';
-import { assertCanonicalPath, methodNotAllowed } from './routing.js';
+import { requestContext, type RequestObservers } from './request-context.js';
+import { assertCanonicalPath, methodNotAllowed, type ForeignRoute } from './routing.js';
 
 export interface HttpDependencies {
   issuer: string;
@@ -26,9 +23,11 @@ export interface HttpDependencies {
   routers: Router[];
   /** A request not answered within this answers 503. */
   deadlineMs: number;
-  metrics: Metrics;
+  /** Metrics, tracing and the store's outages, as the request context reports and renders them. */
+  observers: RequestObservers;
   resolveClientAddress: ClientAddressResolver;
-  tracing?: RequestTracing | undefined;
+  /** What oidc-provider serves: its paths with their methods (others answer 405), and which of them a browser visits (they may answer HTML). */
+  providerRoutes: { table: readonly ForeignRoute[]; isBrowserEndpoint(path: string): boolean };
   /** By path: answer the common requests of an oidc-provider endpoint, handing every other one to oidc-provider (fallback). */
   fastPaths?: ReadonlyMap<string, (ctx: Koa.Context, fallback: () => Promise<void>) => Promise<void>> | undefined;
 }
@@ -39,7 +38,7 @@ export interface HttpDependencies {
  * its own guard), 405 for a known path under another method, and everything oidc-provider serves
  * (discovery, JWKS, token, introspection, revocation, ...).
  */
-export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, metrics, tracing, fastPaths = new Map() }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, observers, providerRoutes, fastPaths = new Map() }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   // What Koa would print in plain text (a client that hung up mid-body, ...) becomes a JSON line.
@@ -69,16 +68,16 @@ export function createHttpApp({ issuer, provider, health, logger, routers, deadl
   // above all) goes straight on without being matched against each of our routers.
   const ownSegments = new Set(ownRouters.flatMap((router) => router.stack.map((layer) => firstSegment(String(layer.path)))));
   const ownRoutes = compose([...ownRouters.map((router) => router.routes() as unknown as Koa.Middleware), methodNotAllowed(ownRouters, [])]);
-  const providerMethods = methodNotAllowed([], PROVIDER_ROUTES);
+  const providerMethods = methodNotAllowed([], providerRoutes.table);
 
   const toProvider = (ctx: Koa.Context): Promise<void> => providerMethods(ctx, async () => {
     // RFC 6749 §5.2, RFC 7662 §2.2, RFC 7009 §2.2: protocol endpoints answer JSON, whatever the
     // client's Accept header prefers; only pages a browser visits may answer HTML.
-    if (!isBrowserEndpoint(ctx.path)) ctx.req.headers.accept = 'application/json';
+    if (!providerRoutes.isBrowserEndpoint(ctx.path)) ctx.req.headers.accept = 'application/json';
     await providerMiddleware()(ctx, async () => {});
   }) as Promise<void>;
 
-  app.use(requestContext(logger, metrics, tracing));
+  app.use(requestContext(logger, observers));
   app.use(requestDeadline(deadlineMs));
   // What every request goes through before anything routes it, synchronously: who the client is
   // (before any forwarding header is dropped), the issuer's origin, one spelling per path, a

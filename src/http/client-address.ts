@@ -1,6 +1,10 @@
 import { BlockList, isIP } from 'node:net';
 
-import type { TrustedProxiesConfig } from '../configuration/index.js';
+/** Which proxies' forwarding header names the client (only a request from one of their addresses is believed). */
+export interface TrustedProxiesConfig {
+  header: 'x-forwarded-for' | 'forwarded' | 'x-real-ip';
+  addresses: string[];
+}
 
 type ForwardedHeader = TrustedProxiesConfig['header'];
 

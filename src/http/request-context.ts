@@ -3,9 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 
 import type { Logger } from '../logging/index.js';
-import type { Metrics } from '../metrics/index.js';
-import type { RequestTracing } from '../tracing/index.js';
-import { storeOutageOf } from '../storage/index.js';
 import { ApiError } from './api-error.js';
 import { requestFacts } from './request-facts.js';
 
@@ -23,11 +20,24 @@ export const storeUnavailable = (): ApiError =>
   });
 
 /**
+ * What the layers above learn of each request and tell this one: given by the composition root, so
+ * that the HTTP layer depends on no metrics, tracing or store.
+ */
+export interface RequestObservers {
+  /** Counts an answered request (route template, method, status, seconds). */
+  metrics?: { httpRequest(route: string, method: string, status: number, seconds: number): void } | undefined;
+  /** Opens a request's span; the function it returns closes it once answered. */
+  tracing?: { startRequest(method: string, requestId: string): (route: string, status: number) => void } | undefined;
+  /** Whether an error is the store failing to serve (answered 503 and retried), not a bug. */
+  isStoreOutage?: ((error: unknown) => boolean) | undefined;
+}
+
+/**
  * Gives every request an id (X-Request-Id, echoed back), logs it once done, and renders what the
  * routes below throw: an ApiError as itself, a store that cannot serve as 503, anything else as a
  * JSON 500 (logged, never shown).
  */
-export function requestContext(logger: Logger, metrics?: Metrics, tracing?: RequestTracing) {
+export function requestContext(logger: Logger, { metrics, tracing, isStoreOutage = () => false }: RequestObservers = {}) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -43,7 +53,7 @@ export function requestContext(logger: Logger, metrics?: Metrics, tracing?: Requ
       let rendered: ApiError;
       if (error instanceof ApiError) {
         rendered = error;
-      } else if (storeOutageOf(error)) {
+      } else if (isStoreOutage(error)) {
         logger.warn('store unavailable', { requestId, error });
         rendered = storeUnavailable();
       } else {

@@ -1,1 +1,1 @@
-export { createLogger, silentLogger, type Logger, type LogFields } from './logger.js';
+export { createLogger, silentLogger, type Logger, type LogFields, type LogLevel } from './logger.js';

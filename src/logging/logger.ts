@@ -1,6 +1,6 @@
 import { pino, type DestinationStream } from 'pino';
 
-import type { LogLevel } from '../configuration/index.js';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type LogFields = Record<string, unknown>;
 

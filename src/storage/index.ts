@@ -1,4 +1,3 @@
-import type { Configuration } from '../configuration/index.js';
 import { MongoStore } from './mongodb/mongodb-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { StoreObserver } from './guarded-store.js';
@@ -16,7 +15,7 @@ export { SqliteStore } from './sqlite/sqlite-store.js';
 
 /** MongoDB when mongodbUri is configured, the embedded SQLite store under dataDir otherwise. */
 export async function openStore(
-  configuration: Pick<Configuration, 'mongodbUri' | 'dataDir' | 'storeTimeoutSeconds'>,
+  configuration: { mongodbUri?: string | undefined; dataDir: string; storeTimeoutSeconds: number },
   observe?: StoreObserver,
   /** Work the store does on its own that failed (the embedded store's checkpointer): worth a log line, not a request's error. */
   onBackgroundError?: (message: string, error: unknown) => void,

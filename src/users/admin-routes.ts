@@ -1,9 +1,6 @@
 import type { Context } from 'koa';
 
-import { ADMIN_PATH } from '../admin/admin-resource.js';
-import { decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from '../admin/cursor.js';
-import { applyMergePatch } from '../admin/merge-patch.js';
-import { assertValid } from '../admin/schemas.js';
+import { ADMIN_PATH, applyMergePatch, assertValid, decodeCursor, filterValue, keysetPage, parseLimit, singleQueryValue } from '../api/index.js';
 import type { AuditAction, AuditTrail } from '../audit/index.js';
 import { actorOf } from '../http/actor.js';
 import { ApiError } from '../http/api-error.js';

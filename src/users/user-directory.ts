@@ -4,7 +4,7 @@ import {
   type UserListQuery, type UserRecord, type UserStore,
 } from '../storage/index.js';
 import type { PasswordCheck } from './password-policy.js';
-import { PasswordChecksBusyError, type PasswordHasher } from './passwords.js';
+import { PasswordChecksBusyError, type PasswordHasher } from '../secrets/index.js';
 
 /**
  * The admin API's member for each of OpenID Connect's other profile claims: the claim's own name,

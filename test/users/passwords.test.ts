@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 
-import { isPasswordHash, PasswordChecksBusyError, PasswordHasher } from '../../src/users/passwords.js';
+import { isPasswordHash, PasswordChecksBusyError, PasswordHasher } from '../../src/secrets/index.js';
 
 describe('password hashing', () => {
   test('a hash verifies its password only, and a weaker one asks to be upgraded', async () => {
