@@ -1,5 +1,6 @@
 import type { AuditTrail } from './audit/index.js';
 import type { Logger } from './logging/index.js';
+import type { Platform } from './platform/index.js';
 import type { Store } from './storage/index.js';
 
 export interface MaintenanceDependencies {
@@ -34,4 +35,30 @@ export function createMaintenance({ store, audit, logger, now, auditRetentionMs,
     await task('audit events past retention deleted', () => store.audit.deleteBefore(new Date(at.getTime() - auditRetentionMs)));
     await task('audit failure summaries written', () => audit.flush());
   };
+}
+
+export interface Upkeep {
+  /** Runs the upkeep now. */
+  maintain(): Promise<void>;
+  stop(): void;
+}
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+/** The upkeep every sweepIntervalMs (a minute unless told), in the background. */
+export function startUpkeep(
+  { configuration, store, audit, logger, now }: Platform,
+  timing: { sweepIntervalMs?: number | undefined; repairAfterMs?: number | undefined } = {},
+): Upkeep {
+  const maintain = createMaintenance({
+    store,
+    audit,
+    logger,
+    now,
+    auditRetentionMs: configuration.audit.retentionDays * 86_400_000,
+    repairAfterMs: timing.repairAfterMs ?? Math.max(120_000, 5 * configuration.storeTimeoutSeconds * 1000),
+  });
+  const interval = setInterval(() => void maintain(), timing.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  interval.unref();
+  return { maintain, stop: () => clearInterval(interval) };
 }

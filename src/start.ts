@@ -91,7 +91,7 @@ async function start(): Promise<void> {
 
   let server;
   try {
-    server = await createAuthorizationServer({ configuration, store, logger, metrics, tracing });
+    server = await createAuthorizationServer({ configuration, store, logger, telemetry: { metrics, tracing } });
   } catch (error) {
     await store.close();
     throw error;

@@ -22,25 +22,35 @@ import { requestSchemas, SECRET_ROTATION_REQUEST_SCHEMA } from './schemas.js';
 
 export interface AdminRouteDependencies {
   issuer: string;
-  registrar: ClientRegistrar;
-  /** What an administrator may register: the admin API's own policy. */
-  adminPolicy: RegistrationPolicy;
-  policies: ReadonlyMap<string, RegistrationPolicy>;
-  initialAccessTokens: InitialAccessTokens;
-  registrationAccessTokens: RegistrationAccessTokens;
+  registration: AdminRegistration;
+  /** What an administrator may grant on this deployment. */
+  offered: AdminOffer;
   keyRing: KeyRing;
-  /** The signing algorithms in use (rotated together when no algorithm is named). */
-  algorithms: SigningAlgorithm[];
-  /** Every resource server's identifier (the admin API's own included). */
-  resources: string[];
-  /** Ids of the initial access tokens the configuration file declares (the file is their source of truth). */
-  configuredInitialAccessTokens: ReadonlySet<string>;
-  audit: AuditTrail;
-  auditEvents: AuditStore;
+  /** Where changes are recorded, and where the trail is read back from. */
+  audit: { trail: AuditTrail; events: AuditStore };
   authenticate: (ctx: Context, next: () => Promise<unknown>) => Promise<unknown>;
   users: UserDirectory;
   /** This instance's metrics, for GET /admin/metrics. */
   metrics: () => Promise<MetricFamily[]>;
+}
+
+/** The registration pieces the admin API manages clients and tokens through. */
+export interface AdminRegistration {
+  registrar: ClientRegistrar;
+  policies: ReadonlyMap<string, RegistrationPolicy>;
+  initialAccessTokens: InitialAccessTokens;
+  registrationAccessTokens: RegistrationAccessTokens;
+  /** Ids of the initial access tokens the configuration file declares (the file is their source of truth). */
+  configuredInitialAccessTokens: ReadonlySet<string>;
+}
+
+export interface AdminOffer {
+  /** What an administrator may register: the admin API's own policy. */
+  adminPolicy: RegistrationPolicy;
+  /** The signing algorithms in use (rotated together when no algorithm is named). */
+  algorithms: SigningAlgorithm[];
+  /** Every resource server's identifier (the admin API's own included). */
+  resources: string[];
 }
 
 const epochSeconds = (date: Date | undefined): number | null => (date === undefined ? null : Math.floor(date.getTime() / 1000));
@@ -82,13 +92,15 @@ function keyView(key: KeyView) {
 
 /** The admin API under /admin: clients, initial access tokens, the audit trail, and its OpenAPI document. */
 export function adminRoutes(dependencies: AdminRouteDependencies): Router {
-  const { issuer, registrar, adminPolicy, audit } = dependencies;
+  const { issuer, registration, offered, audit: { trail: audit, events: auditEvents } } = dependencies;
+  const { registrar, policies, initialAccessTokens, registrationAccessTokens, configuredInitialAccessTokens } = registration;
+  const { adminPolicy, algorithms, resources } = offered;
   const router = createRouter();
   const requests = requestSchemas({
-    policies: [...dependencies.policies.keys()],
-    algorithms: dependencies.algorithms,
+    policies: [...policies.keys()],
+    algorithms,
     scopes: adminPolicy.scopes,
-    resources: dependencies.resources,
+    resources,
   });
   const openApi = buildOpenApiDocument(issuer, requests);
   /** Checked as the registration endpoint checks (same errors), then against this deployment's values. */
@@ -153,7 +165,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     const clientName = filterValue(ctx.query, 'client_name');
     const softwareId = filterValue(ctx.query, 'software_id');
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const page = await dependencies.registrar.list({
+    const page = await registrar.list({
       limit: limit + 1,
       after: after && { createdAt: after.time, clientId: after.id },
       clientName,
@@ -214,7 +226,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     if (!selfManagementAllowed(client)) {
       throw new ApiError('invalid_request', 'self-management (RFC 7592) is off for this client; set self_management to true first', 409);
     }
-    const token = await dependencies.registrationAccessTokens.reissue(client.clientId);
+    const token = await registrationAccessTokens.reissue(client.clientId);
     await record(ctx, 'client.registration_access_token.reissue', client.clientId);
     ctx.body = {
       client_id: client.clientId,
@@ -227,14 +239,14 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     const request = assertValid<{ expires_in?: number; max_uses?: number; policies?: string[] }>(
       requests.initialAccessTokenRequest, await jsonBody(ctx, { optional: true }),
     );
-    const policies = request.policies ?? ['default'];
-    const unknown = policies.find((name) => !dependencies.policies.has(name));
+    const named = request.policies ?? ['default'];
+    const unknown = named.find((name) => !policies.has(name));
     if (unknown !== undefined) throw new ApiError('invalid_request', `policies: unknown policy "${unknown}"`);
-    const { record: created, token } = await dependencies.initialAccessTokens.create({
+    const { record: created, token } = await initialAccessTokens.create({
       expiresInSeconds: request.expires_in,
       maxUses: request.max_uses,
-      policies,
-      policyCap: dependencies.policies.get(policies[0]!)?.maxClientsPerToken,
+      policies: named,
+      policyCap: policies.get(named[0]!)?.maxClientsPerToken,
     });
     await record(ctx, 'initial_access_token.create', undefined, created.id);
     ctx.status = 201;
@@ -242,12 +254,12 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
   });
 
   admin.get(`${ADMIN_PATH}/initial-access-tokens`, async (ctx) => {
-    ctx.body = { initial_access_tokens: (await dependencies.initialAccessTokens.list()).map(initialAccessTokenView) };
+    ctx.body = { initial_access_tokens: (await initialAccessTokens.list()).map(initialAccessTokenView) };
   });
 
   admin.delete(`${ADMIN_PATH}/initial-access-tokens/:id`, async (ctx) => {
-    if (dependencies.configuredInitialAccessTokens.has(ctx.params.id ?? '')) throw declaredInConfiguration(`initial access token ${ctx.params.id}`);
-    if (!(await dependencies.initialAccessTokens.revoke(ctx.params.id ?? ''))) throw notFound('initial access token');
+    if (configuredInitialAccessTokens.has(ctx.params.id ?? '')) throw declaredInConfiguration(`initial access token ${ctx.params.id}`);
+    if (!(await initialAccessTokens.revoke(ctx.params.id ?? ''))) throw notFound('initial access token');
     await record(ctx, 'initial_access_token.revoke', undefined, ctx.params.id);
     ctx.status = 204;
   });
@@ -258,10 +270,10 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
 
   admin.post(`${ADMIN_PATH}/keys/rotate`, async (ctx) => {
     const { alg } = assertValid<{ alg?: SigningAlgorithm }>(requests.keyRotationRequest, await jsonBody(ctx, { optional: true }));
-    if (alg !== undefined && !dependencies.algorithms.includes(alg)) {
+    if (alg !== undefined && !algorithms.includes(alg)) {
       throw new ApiError('invalid_request', `alg: no resource server signs with ${alg}`);
     }
-    const requested = alg === undefined ? dependencies.algorithms : [alg];
+    const requested = alg === undefined ? algorithms : [alg];
     // All or none: a rotation under way for one algorithm refuses the whole request.
     const busy = dependencies.keyRing.list().find((key) => key.state === 'pending' && (requested as string[]).includes(key.alg));
     if (busy) {
@@ -300,7 +312,7 @@ export function adminRoutes(dependencies: AdminRouteDependencies): Router {
     const cursor = singleQueryValue(ctx.query, 'cursor');
     const clientId = filterValue(ctx.query, 'client_id');
     const action = filterValue(ctx.query, 'action');
-    const page = await dependencies.auditEvents.list({
+    const page = await auditEvents.list({
       limit: limit + 1,
       before: cursor === undefined ? undefined : decodeCursor(cursor),
       clientId,

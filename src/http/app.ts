@@ -14,8 +14,7 @@ import { assertCanonicalPath, methodNotAllowed, type ForeignRoute } from './rout
 
 export interface HttpDependencies {
   issuer: string;
-  /** The current provider: it is replaced when the signing keys change. */
-  provider: () => Provider;
+  provider: ProviderSurface;
   /** Readiness: resolves when the store can serve reads and writes. */
   health: HealthCheck;
   logger: Logger;
@@ -26,8 +25,14 @@ export interface HttpDependencies {
   /** Metrics, tracing and the store's outages, as the request context reports and renders them. */
   observers: RequestObservers;
   resolveClientAddress: ClientAddressResolver;
-  /** What oidc-provider serves: its paths with their methods (others answer 405), and which of them a browser visits (they may answer HTML). */
-  providerRoutes: { table: readonly ForeignRoute[]; isBrowserEndpoint(path: string): boolean };
+}
+
+/** oidc-provider as the HTTP layer serves it. */
+export interface ProviderSurface {
+  /** The current provider: it is replaced when the signing keys change. */
+  current: () => Provider;
+  /** Its paths with their methods (others answer 405), and which of them a browser visits (they may answer HTML). */
+  routes: { table: readonly ForeignRoute[]; isBrowserEndpoint(path: string): boolean };
   /** By path: answer the common requests of an oidc-provider endpoint, handing every other one to oidc-provider (fallback). */
   fastPaths?: ReadonlyMap<string, (ctx: Koa.Context, fallback: () => Promise<void>) => Promise<void>> | undefined;
 }
@@ -38,7 +43,7 @@ export interface HttpDependencies {
  * its own guard), 405 for a known path under another method, and everything oidc-provider serves
  * (discovery, JWKS, token, introspection, revocation, ...).
  */
-export function createHttpApp({ issuer, provider, health, logger, routers, deadlineMs, resolveClientAddress, observers, providerRoutes, fastPaths = new Map() }: HttpDependencies): Koa {
+export function createHttpApp({ issuer, provider: { current: provider, routes: providerRoutes, fastPaths = new Map() }, health, logger, routers, deadlineMs, resolveClientAddress, observers }: HttpDependencies): Koa {
   const issuerUrl = new URL(issuer);
   const app = new Koa();
   // What Koa would print in plain text (a client that hung up mid-body, ...) becomes a JSON line.

@@ -1,2 +1,2 @@
-export { resolveMasterSecret } from './master-secret.js';
 export { KeyRing, RotationInProgressError, type KeySchedule, type KeyState, type KeyView, type SigningKeySet } from './key-ring.js';
+export { createKeysModule } from './module.js';

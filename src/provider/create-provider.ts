@@ -1,12 +1,11 @@
 import Provider, { errors, type Configuration as ProviderConfiguration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { personClaimNames, type ClaimMapper } from '../claims/index.js';
-import { CONSOLE_CLIENT_ID } from '../console/client.js';
-import { consoleRoles } from '../console/roles.js';
 import type { Configuration, ResourceServerConfig } from '../configuration/index.js';
 import type { SigningKeySet } from '../keys/index.js';
-import { deriveKey, type SecretBox, type SecretHasher } from '../secrets/index.js';
-import type { ClientStore, RevocationStore, Store, UserRecord } from '../storage/index.js';
+import type { Platform } from '../platform/index.js';
+import { deriveKey } from '../secrets/index.js';
+import type { UserRecord } from '../storage/index.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { createAdapterFactory } from './adapter.js';
 import { EXTRA_CLIENT_METADATA, validateExtraClientMetadata } from './client-metadata.js';
@@ -30,25 +29,25 @@ import { issuedUnderCurrentRegistration } from './token-liveness.js';
 import { createExtraTokenClaims } from './token-claims.js';
 import { introspectionAllowedPolicy, revocationAllowedPolicy } from './token-policies.js';
 
+type FindUser = (id: string) => Promise<UserRecord | undefined>;
+
+/** The admin console's sign-ins, the only ones that may get a token for the admin API: its client, and who holds a console role. */
+export interface AdministratorSignIns {
+  clientId: string;
+  rolesOf(findUser: FindUser): (userId: string) => Promise<unknown>;
+}
+
 export interface ProviderDependencies {
-  configuration: Configuration;
-  /** The configured resource servers and the server's own (the admin API). */
-  resourceServers: ResourceServerConfig[];
-  store: Store;
-  /** The client store to read through (a cache in front of store.clients). */
-  clients: ClientStore;
-  /** Revoked JWT ids (a cache in front of store.revocations). */
-  revocations: RevocationStore;
+  /** The configuration, the store and its caches, the secrets, the clock and the resource servers (the admin API's too). */
+  platform: Platform;
   keys: SigningKeySet;
-  hasher: SecretHasher;
-  box: SecretBox;
-  masterSecret: string;
   claimMapper: ClaimMapper;
   verifier: AccessTokenVerifier;
-  now: () => Date;
   /** The user a sub names (sign-in, ID tokens, userinfo, refresh). */
-  findUser: (id: string) => Promise<UserRecord | undefined>;
+  findUser: FindUser;
   pages: Pages;
+  /** None when the console is off: then no sign-in gets the admin API's resource. */
+  administratorSignIns?: AdministratorSignIns | undefined;
   onIntrospected?: ((active: boolean) => void) | undefined;
 }
 
@@ -56,7 +55,8 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 
 /** The oidc-provider instance: client credentials for machines, the authorization code flow for people. */
 export function createProvider(dependencies: ProviderDependencies): Provider {
-  const { configuration, resourceServers, store, clients, keys, hasher, box, masterSecret, claimMapper, verifier, now, pages } = dependencies;
+  const { platform, keys, claimMapper, verifier, pages, administratorSignIns } = dependencies;
+  const { configuration, resourceServers, store, clients, now, secrets: { hasher, box, masterSecret } } = platform;
   let provider: Provider | undefined;
   // oidc-provider renders an error of its own as itself, anything else as 500: a store outage met
   // in its hooks (accounts, remembered consent, claims) must reach it as its 503.
@@ -106,7 +106,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
       introspection: { enabled: true, allowedPolicy: introspectionAllowedPolicy },
       revocation: { enabled: true, allowedPolicy: revocationAllowedPolicy },
       resourceIndicators: createResourceIndicators(
-        resourceServers, availableToSignIn(configuration, resourceServers), onlyAdministrators(configuration, resourceServers, findUser),
+        resourceServers, availableToSignIn(configuration, resourceServers, administratorSignIns), onlyAdministrators(configuration, resourceServers, findUser, administratorSignIns),
       ),
     },
     ttl: { ...accessTokenLifetimes(resourceServers), ...people.ttl },
@@ -126,7 +126,7 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
 
   const structured = structuredTokenSupport({
     verifier,
-    revocations: dependencies.revocations,
+    revocations: platform.revocations,
     issuedUnderCurrentRegistration: issuedUnderCurrentRegistration(clients),
     isActiveUser: async (userId) => (await findUser(userId))?.disabled === false,
     // Through oidc-provider's model: the store keeps grants under a keyed hash of their id.
@@ -181,10 +181,10 @@ export type { KoaContextWithOIDC };
  * The configured resource servers serve sign-ins; the server's own (the admin API) serves a
  * sign-in only to the admin console, whose tokens the admin API weighs against the user's groups.
  */
-function availableToSignIn(configuration: Configuration, resourceServers: readonly ResourceServerConfig[]) {
+function availableToSignIn(configuration: Configuration, resourceServers: readonly ResourceServerConfig[], administrators: AdministratorSignIns | undefined) {
   const ownResources = serverOwnResources(configuration, resourceServers);
   return (resource: string, clientId: string | undefined) =>
-    !ownResources.has(resource) || (configuration.console.enabled && clientId === CONSOLE_CLIENT_ID);
+    !ownResources.has(resource) || (administrators !== undefined && clientId === administrators.clientId);
 }
 
 /**
@@ -202,9 +202,11 @@ function browserOriginAllowed(ctx: KoaContextWithOIDC, origin: string, client: {
  * The admin API's resource goes to a person only while they hold a console role: anyone may sign
  * in to the console, but a token for the admin API is not issued to someone it would refuse.
  */
-function onlyAdministrators(configuration: Configuration, resourceServers: readonly ResourceServerConfig[], findUser: (id: string) => Promise<UserRecord | undefined>) {
+function onlyAdministrators(
+  configuration: Configuration, resourceServers: readonly ResourceServerConfig[], findUser: FindUser, administrators: AdministratorSignIns | undefined,
+) {
   const ownResources = serverOwnResources(configuration, resourceServers);
-  const roleOf = consoleRoles(configuration.console, findUser);
+  const roleOf = administrators?.rolesOf(findUser) ?? (async () => undefined);
   return async (resource: string, accountId: string) => {
     if (ownResources.has(resource) && !(await roleOf(accountId))) throw new errors.AccessDenied('the signed-in user is not an administrator of this server');
   };

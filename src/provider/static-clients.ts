@@ -19,6 +19,11 @@ export interface StaticClientDependencies {
   hasher: SecretHasher;
   logger: Logger;
   now: () => Date;
+  policy: StaticClientPolicy;
+}
+
+/** What the configuration decides about static clients, beside their metadata. */
+export interface StaticClientPolicy {
   /** The scope of a declared client that names none (as a registration without scope gets). */
   defaultScope: string;
   /** Whether the static clients the file no longer declares are deleted (pruneStaticClients). */
@@ -41,7 +46,7 @@ const STATE_KEY = 'static-clients';
  * (kept, and named in a warning, otherwise). Invalid metadata stops start-up.
  */
 export async function syncStaticClients(declared: readonly StaticClientConfig[], dependencies: StaticClientDependencies): Promise<void> {
-  const { provider, clients, models, hasher, logger, now, defaultScope, prune, serverClientIds } = dependencies;
+  const { provider, clients, models, hasher, logger, now, policy: { defaultScope, prune, serverClientIds } } = dependencies;
   for (const [index, declaredClient] of declared.entries()) {
     // Stored as it behaves (what the admin API, the console and the CLI show): the grant types
     // and authentication method the provider assumes when none are named; as at registration,

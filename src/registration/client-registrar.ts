@@ -15,14 +15,12 @@ import type { SoftwareStatements } from './software-statement.js';
 export type MetadataValidator = (metadata: ClientMetadata) => Promise<void>;
 
 export interface RegistrarDependencies {
-  clients: ClientStore;
-  models: ModelStore;
-  registrations: RegistrationStore;
+  /** Where clients live (read through the client cache), what was issued to them, and each registration's progress. */
+  stores: { clients: ClientStore; models: ModelStore; registrations: RegistrationStore };
   hasher: SecretHasher;
   registrationAccessTokens: RegistrationAccessTokens;
-  softwareStatements: SoftwareStatements;
-  /** Software statements are required of every registration. */
-  softwareStatementRequired: boolean;
+  /** The issuers whose statements are trusted, and whether every registration needs one. */
+  softwareStatements: { verifier: SoftwareStatements; required: boolean };
   validate: MetadataValidator;
   now: () => Date;
   generateClientId?: () => string;
@@ -148,7 +146,7 @@ export class ClientRegistrar {
     };
     const registrationAccessToken = selfManagement ? this.dependencies.registrationAccessTokens.generate() : undefined;
     try {
-      await this.dependencies.registrations.create({
+      await this.dependencies.stores.registrations.create({
         client: {
           clientId,
           metadata: this.#stored(clientId, metadata, clientSecret, issuedAt, clientSecretExpiresAt),
@@ -169,11 +167,11 @@ export class ClientRegistrar {
   }
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    return this.dependencies.clients.find(clientId);
+    return this.dependencies.stores.clients.find(clientId);
   }
 
   list(query: ClientListQuery): Promise<ClientRecord[]> {
-    return this.dependencies.clients.list(query);
+    return this.dependencies.stores.clients.list(query);
   }
 
   /**
@@ -245,8 +243,8 @@ export class ClientRegistrar {
 
   /** Deletes the client and everything issued to it: opaque tokens, registration access tokens. */
   async delete(clientId: string): Promise<boolean> {
-    const deleted = await this.dependencies.clients.delete(clientId);
-    await this.dependencies.models.destroyByClientId(clientId);
+    const deleted = await this.dependencies.stores.clients.delete(clientId);
+    await this.dependencies.stores.models.destroyByClientId(clientId);
     return deleted;
   }
 
@@ -288,11 +286,11 @@ export class ClientRegistrar {
     const statement = requested.software_statement;
     delete requested.software_statement;
     if (statement === undefined) {
-      if (this.dependencies.softwareStatementRequired || registrant.policy.requireSoftwareStatement) {
+      if (this.dependencies.softwareStatements.required || registrant.policy.requireSoftwareStatement) {
         throw invalidClientMetadata('software_statement', 'is required');
       }
     } else {
-      const claims = parseClientMetadata(await this.dependencies.softwareStatements.verify(statement));
+      const claims = parseClientMetadata(await this.dependencies.softwareStatements.verifier.verify(statement));
       for (const field of SERVER_ASSIGNED) delete claims[field];
       Object.assign(requested, claims);
       if (claims.software_id !== undefined) softwareIdVerified = true;
@@ -309,8 +307,8 @@ export class ClientRegistrar {
 
   /** Writes a client as it was read, or nothing: a change or a delete made meanwhile wins. */
   async #update(record: ClientRecord): Promise<void> {
-    if (await this.dependencies.clients.update(record)) return;
-    throw (await this.dependencies.clients.find(record.clientId)) ? clientChanged() : clientGone();
+    if (await this.dependencies.stores.clients.update(record)) return;
+    throw (await this.dependencies.stores.clients.find(record.clientId)) ? clientChanged() : clientGone();
   }
 
   async #validate(clientId: string, metadata: ClientMetadata, clientSecret: string | undefined): Promise<void> {

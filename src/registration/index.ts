@@ -9,3 +9,4 @@ export { clientInformation, fromRecord, registrationClientUri, REGISTRATION_PATH
 export { registrationRoutes, type RegistrationRouteDependencies } from './routes.js';
 export { SoftwareStatements } from './software-statement.js';
 export { attributesOf, selfManagementAllowed, softwareIdVerified, type ClientAttributes } from './attributes.js';
+export { createRegistrationModule, type RegistrationModule } from './module.js';

@@ -19,12 +19,17 @@ import type { RegistrationPolicy } from './policy.js';
 import { clientInformation, fromRecord, REGISTRATION_PATH } from './presenter.js';
 import type { ClientRecord } from '../storage/index.js';
 
-export interface RegistrationRouteDependencies {
-  issuer: string;
+/** How self-registration is open, under which policies, and whether reading a registration rotates its token. */
+export interface RegistrationSettings {
   mode: RegistrationMode;
   openPolicy: string;
   policies: ReadonlyMap<string, RegistrationPolicy>;
   rotateRegistrationAccessToken: boolean;
+}
+
+export interface RegistrationRouteDependencies {
+  issuer: string;
+  settings: RegistrationSettings;
   registrar: ClientRegistrar;
   initialAccessTokens: InitialAccessTokens;
   registrationAccessTokens: RegistrationAccessTokens;
@@ -43,7 +48,8 @@ function jsonBody(ctx: Context): Promise<unknown> {
 
 /** RFC 7591 registration and RFC 7592 management at /reg and /reg/:clientId. */
 export function registrationRoutes(dependencies: RegistrationRouteDependencies): Router {
-  const { issuer, mode, registrar, initialAccessTokens, registrationAccessTokens, audit } = dependencies;
+  const { issuer, settings, registrar, initialAccessTokens, registrationAccessTokens, audit } = dependencies;
+  const { mode } = settings;
   const router = createRouter();
   const record = (ctx: Context, action: AuditAction, actor: string, outcome: 'success' | 'failure', clientId?: string, detail?: string) =>
     audit.record({ actor, action, outcome, clientId, requestId: ctx.state.requestId, detail });
@@ -69,13 +75,13 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
           'Retry-After': String(decision.retryAfterSeconds),
         });
       }
-      ctx.state.registrant = { kind: 'self', policy: dependencies.policies.get(dependencies.openPolicy)! } satisfies Registrant;
+      ctx.state.registrant = { kind: 'self', policy: settings.policies.get(settings.openPolicy)! } satisfies Registrant;
       setActor(ctx, 'registration:open');
       await next();
       return;
     }
     const iat = token === undefined ? undefined : await initialAccessTokens.find(token);
-    const policy = iat && dependencies.policies.get(iat.policies[0]!);
+    const policy = iat && settings.policies.get(iat.policies[0]!);
     if (!iat || !policy || !(await initialAccessTokens.consume(iat))) {
       await record(ctx, 'registration.authenticate', 'anonymous', 'failure', undefined, token === undefined ? 'missing initial access token' : 'invalid initial access token');
       throw invalidInitialAccessToken();
@@ -131,7 +137,7 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
   function selfServicePolicy(client: ClientRecord): RegistrationPolicy {
     const { ceiling, policy } = attributesOf(client);
     if (ceiling) return ceilingPolicy(client.clientId, ceiling);
-    const registeredUnder = policy === undefined ? undefined : dependencies.policies.get(policy);
+    const registeredUnder = policy === undefined ? undefined : settings.policies.get(policy);
     if (!registeredUnder) {
       throw new RegistrationError('access_denied', 'the registration policy this client was registered under no longer exists; an administrator can update it', 403);
     }
@@ -143,7 +149,7 @@ export function registrationRoutes(dependencies: RegistrationRouteDependencies):
     const actor = actorOf(ctx);
     const prepared = await registrar.prepareReplace(client, await jsonBody(ctx), { kind: 'self', policy: selfServicePolicy(client) });
     let registrationAccessToken: string | undefined = token;
-    if (dependencies.rotateRegistrationAccessToken) {
+    if (settings.rotateRegistrationAccessToken) {
       // Of concurrent updates with one token, exactly one wins the rotation and is written.
       registrationAccessToken = await registrationAccessTokens.rotate(client.clientId, token);
       if (registrationAccessToken === undefined) {

@@ -69,9 +69,9 @@ export async function startTestServer(backend: Backend, options: TestServerOptio
     configuration,
     store,
     logger: options.logger ?? silentLogger,
-    metrics,
+    telemetry: { metrics },
     ...(options.now ? { now: options.now } : {}),
-    ...(options.repairAfterMs === undefined ? {} : { repairAfterMs: options.repairAfterMs }),
+    ...(options.repairAfterMs === undefined ? {} : { upkeep: { repairAfterMs: options.repairAfterMs } }),
     ...(options.fastPaths === undefined ? {} : { fastPaths: options.fastPaths }),
   });
   httpServer.on('request', server.app.callback());

@@ -1,0 +1,1 @@
+export { createAdminModule, type AdminModuleDependencies } from './module.js';
