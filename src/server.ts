@@ -55,7 +55,8 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
   const { configuration, store, logger, telemetry = {}, now = () => new Date() } = dependencies;
   const platform = createPlatform({ configuration, store, logger, metrics: telemetry.metrics, now });
   const keyRing = await createKeysModule(platform);
-  const users = await createUsersModule(platform, dependencies.env ?? process.env);
+  const usersModule = createUsersModule(platform, dependencies.env ?? process.env);
+  const users = usersModule.directory;
   const findUser = (id: string) => users.find(id);
   const consoleModule = createConsoleModule(platform, { findUser, isLiveGrant: (grantId) => providerModule.isLiveGrant(grantId) });
   const pages = interactionPages(platform);
@@ -64,6 +65,7 @@ export async function createAuthorizationServer(dependencies: ServerDependencies
     serverClients: { declared: consoleModule.clients, ids: consoleModule.serverClientIds },
   });
   const provider = providerModule.current;
+  await usersModule.seed();
   warnWhenAdminApiUnreachable(configuration, logger);
   const registration = await createRegistrationModule(platform, provider);
 

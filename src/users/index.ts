@@ -8,4 +8,4 @@ export {
 export { SignInLimiter, type SignInLimits } from './sign-in-limiter.js';
 export { editableView, UserDirectory, userView, type PasswordCheckResult, type UserAttributes, type UserGrant, type UserSession } from './user-directory.js';
 export { seedUsers } from './seed.js';
-export { createUsersModule } from './module.js';
+export { createUsersModule, type UsersModule } from './module.js';

@@ -6,8 +6,14 @@ import { passwordPolicy } from './password-policy.js';
 import { seedUsers } from './seed.js';
 import { UserDirectory } from './user-directory.js';
 
-/** The people who sign in: the directory, with the configuration's users put in (their passwordEnv read from env). */
-export async function createUsersModule({ configuration, store, now, logger }: Platform, env: Readonly<Record<string, string | undefined>>): Promise<UserDirectory> {
+export interface UsersModule {
+  directory: UserDirectory;
+  /** Puts the configuration's users in (their passwordEnv read from env): after the static clients, as start-up always has. */
+  seed(): Promise<void>;
+}
+
+/** The people who sign in: the directory, and the configuration's users to put in it. */
+export function createUsersModule({ configuration, store, now, logger }: Platform, env: Readonly<Record<string, string | undefined>>): UsersModule {
   const directory = new UserDirectory({
     users: store.users,
     models: store.models,
@@ -16,6 +22,5 @@ export async function createUsersModule({ configuration, store, now, logger }: P
     now,
     newId: randomUUID,
   });
-  await seedUsers(configuration.users, directory, env, logger);
-  return directory;
+  return { directory, seed: () => seedUsers(configuration.users, directory, env, logger) };
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-import { dependencyCounts, importsBetweenRooms, layerViolations, roomCircles, type Import, type Layers } from './source-graph.js';
+import { dependencyCounts, importsBetweenRooms, layerViolations, moduleSpecifiers, roomCircles, UNREADABLE, type Import, type Layers } from './source-graph.js';
 
 // The tests run from dist/test/architecture; the sources they read are the TypeScript ones.
 const SOURCES = fileURLToPath(new URL('../../../src/', import.meta.url));
@@ -9,6 +9,10 @@ const LAYERS: Layers = {
   ground: new Set(['http', 'storage', 'logging', 'claims', 'secrets']),
   belowDomains: new Set(['configuration']),
   top: new Set(['server', 'start', 'main']),
+  domains: new Set([
+    'platform', 'api', 'audit', 'metrics', 'tracing', 'keys', 'users', 'console', 'provider', 'registration', 'admin', 'interactions',
+    'discovery', 'konnect', 'maintenance', 'cluster', 'cli',
+  ]),
 };
 
 const MAX_DEPENDENCIES = 8;
@@ -49,5 +53,25 @@ describe('the sources\' layers', () => {
       'configuration/a.ts (the configuration) imports users/b.ts (a domain)',
     ]);
     expect(roomCircles([edge('users', 'admin'), edge('admin', 'api'), edge('api', 'users'), edge('admin', 'http')])).toEqual([['admin', 'api', 'users']]);
+    expect(layerViolations([edge('newroom', 'http'), { ...edge('admin', 'http'), to: UNREADABLE, toFile: '(unreadable: a computed path)' }], LAYERS)).toEqual([
+      'newroom/a.ts imports http/b.ts: newroom is in no layer',
+      'admin/a.ts imports (unreadable: a computed path), which the layers cannot place',
+    ]);
+  });
+
+  test('every way a file can name another is read, and a computed one is reported', () => {
+    const text = [
+      "import { a } from './a.js';",
+      "import type { B } from '../b/index.js';",
+      "export * from './c.js';",
+      "export * as d from '../d.js';",
+      "export type * as E from '../e.js';",
+      "type F = typeof import('../f.js');",
+      "const g = await import('../g.js');",
+      "const h = require('../h.js');",
+      "const path = '../i.js'; await import(path);",
+      "import { readFileSync } from 'node:fs';",
+    ].join('\n');
+    expect(moduleSpecifiers('x.ts', text)).toEqual(['./a.js', '../b/index.js', './c.js', '../d.js', '../e.js', '../f.js', '../g.js', '../h.js', undefined, 'node:fs']);
   });
 });

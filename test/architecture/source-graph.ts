@@ -24,6 +24,8 @@ export interface Layers {
   belowDomains: ReadonlySet<string>;
   /** The composition: nothing below imports it. */
   top: ReadonlySet<string>;
+  /** Everything else: a new folder is placed in a layer on purpose, never by default. */
+  domains: ReadonlySet<string>;
 }
 
 export function sourceFiles(root: string): string[] {
@@ -38,32 +40,72 @@ export function roomOf(fileUnderRoot: string): string {
   return rest.length > 0 ? first! : first!.replace(/\.ts$/, '');
 }
 
+/**
+ * Every module a file names: import and export declarations (`export * as ns` too), `import type`,
+ * `typeof import(...)`, `import(...)` and `require(...)`. A dynamic import or require whose target is
+ * not a plain string is returned as `undefined`: the graph cannot be read there, which is refused.
+ */
+export function moduleSpecifiers(file: string, text: string): (string | undefined)[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: (string | undefined)[] = [];
+  const literal = (node: ts.Node | undefined) => (node !== undefined && ts.isStringLiteralLike(node) ? node.text : undefined);
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) found.push(literal(node.moduleSpecifier));
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) found.push(literal(node.moduleReference.expression));
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) found.push(literal(node.argument.literal));
+    else if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
+      const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
+      if (isImport || isRequire) found.push(literal(node.arguments[0]));
+    }
+    node.forEachChild(visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** Imports between rooms; an import the graph cannot read (a computed path, a package alias) is one to the room "(unreadable)". */
 export function importsBetweenRooms(root: string): Import[] {
   const imports: Import[] = [];
   for (const file of sourceFiles(root)) {
     const fromFile = relative(root, file);
-    for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
-      if (!fileName.startsWith('.')) continue;
-      const toFile = relative(root, resolve(dirname(file), fileName)).replace(/\.js$/, '.ts');
+    for (const specifier of moduleSpecifiers(file, readFileSync(file, 'utf8'))) {
+      // A package (a bare name, node:...) is outside the house; an alias (#...) or a computed path cannot be placed.
+      if (specifier !== undefined && !specifier.startsWith('.') && !specifier.startsWith('#') && !specifier.startsWith('/') && !specifier.startsWith('file:')) continue;
+      const toFile = specifier === undefined || !specifier.startsWith('.') ? `(unreadable: ${specifier ?? 'a computed path'})` : relative(root, resolve(dirname(file), specifier)).replace(/\.js$/, '.ts');
       const from = roomOf(fromFile);
-      const to = roomOf(toFile);
+      const to = specifier === undefined || !specifier.startsWith('.') ? UNREADABLE : roomOf(toFile);
       if (from !== to) imports.push({ from, to, fromFile, toFile });
     }
   }
   return imports;
 }
 
-/** The imports that break the layers, each said in words. */
+export const UNREADABLE = '(unreadable)';
+
+/** The imports that break the layers, each said in words; a room in no layer, or an import that cannot be read, breaks them too. */
 export function layerViolations(imports: readonly Import[], layers: Layers): string[] {
-  const level = (room: string): number => (layers.ground.has(room) ? 0 : layers.belowDomains.has(room) ? 1 : layers.top.has(room) ? 3 : 2);
+  const level = (room: string): number | undefined =>
+    (layers.ground.has(room) ? 0 : layers.belowDomains.has(room) ? 1 : layers.domains.has(room) ? 2 : layers.top.has(room) ? 3 : undefined);
   const names = ['the ground', 'the configuration', 'a domain', 'the top'];
-  return imports
-    .filter(({ from, to }) => {
-      const [below, above] = [level(from), level(to)];
-      // The ground stands on itself alone; the configuration on the ground; a domain on anything but the top.
-      return below === 0 ? above !== 0 : below === 1 ? above !== 0 : below === 2 ? above === 3 : false;
-    })
-    .map(({ fromFile, toFile, from, to }) => `${fromFile} (${names[level(from)]}) imports ${toFile} (${names[level(to)]})`);
+  const violations: string[] = [];
+  for (const { fromFile, toFile, from, to } of imports) {
+    if (to === UNREADABLE) {
+      violations.push(`${fromFile} imports ${toFile}, which the layers cannot place`);
+      continue;
+    }
+    const [below, above] = [level(from), level(to)];
+    const unplaced = [from, to].filter((room) => level(room) === undefined);
+    if (unplaced.length > 0) {
+      violations.push(`${fromFile} imports ${toFile}: ${unplaced.join(' and ')} is in no layer`);
+      continue;
+    }
+    // The ground stands on itself alone; the configuration on the ground; a domain on anything but the top.
+    const climbs = below === 0 || below === 1 ? above !== 0 : below === 2 ? above === 3 : false;
+    if (climbs) violations.push(`${fromFile} (${names[below!]}) imports ${toFile} (${names[above!]})`);
+  }
+  return violations;
 }
 
 /** Every circle of rooms (a strongly connected set of more than one), each listed in a stable order. */
@@ -114,9 +156,11 @@ export interface DependencyCount {
 }
 
 /**
- * What each function takes: a plain parameter counts one, an object pattern counts each name it
- * takes apart, and a parameter typed with an interface of the same file named `…Dependencies`
- * counts that interface's members (a bag of dependencies is still that many dependencies).
+ * What each function takes, counted as collaborators: a plain parameter counts one, an object
+ * pattern counts each name it takes apart, and a parameter typed with an interface of the same file
+ * named `…Dependencies` counts that interface's members (a bag of dependencies is still that many
+ * dependencies). A collaborator with parts counts once: the platform (the registry every module
+ * shares, as a Hydra package's registry does) or one module's pieces grouped under one name.
  */
 export function dependencyCounts(root: string): DependencyCount[] {
   const counts: DependencyCount[] = [];
