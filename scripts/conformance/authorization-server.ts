@@ -22,6 +22,9 @@ export function serverConfiguration(): Record<string, unknown> {
       // Each module registers its clients: a plan registers a few hundred.
       rateLimit: { windowSeconds: 60, maxRequests: 1000 },
     },
+    // oidcc-server-rotate-keys runs in several plans of one run: a new key that waited an hour in
+    // the JWKS before signing (the default) would make the next plan's rotation a 409.
+    keys: { prePublishSeconds: 0 },
     // The suite serves its clients' jwks_uri on localhost.
     outboundFetch: { allowPrivateAddresses: true },
     users: [{
