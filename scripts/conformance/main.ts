@@ -166,8 +166,14 @@ async function runPlan(plan: Plan, context: PlanContext): Promise<ModuleResult[]
   if (!planId) throw new Error(`plan ${plan.name}: run-test-plan.py named no plan; see logs/${logName}.log`);
   const results = await planResults(api, plan.name, planId, resultsDirectory);
   if (rotation) {
-    const testId = await runKeyRotationModule(api, { planId: own.id, module: rotation.testModule, variant: rotation.variant ?? {} }, server, ca);
-    results.push(await moduleResult(api, plan.name, rotation.testModule, rotation.variant ?? {}, testId, resultsDirectory));
+    const variant = rotation.variant ?? {};
+    try {
+      const testId = await runKeyRotationModule(api, { planId: own.id, module: rotation.testModule, variant }, server, ca);
+      results.push(await moduleResult(api, plan.name, rotation.testModule, variant, testId, resultsDirectory));
+    } catch (error) {
+      // One module the runner drives itself failing is that module's FAILED line, not the end of the run.
+      results.push({ plan: plan.name, module: rotation.testModule, variant, testId: '', result: 'FAILED', reasons: [`runner: ${(error as Error).message}`], screenshots: [] });
+    }
   }
   return results;
 }
