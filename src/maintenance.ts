@@ -30,11 +30,24 @@ export function createMaintenance({ store, audit, logger, now, auditRetentionMs,
   };
   return async () => {
     const at = now();
-    if (store.expiryMode === 'sweep') await task('expired records swept', () => store.sweepExpired(at));
+    if (store.expiryMode === 'sweep') await task('expired records swept', () => sweepAll(store, at));
     await task('interrupted registrations rolled back', () => store.registrations.repair(new Date(at.getTime() - repairAfterMs), at));
     await task('audit events past retention deleted', () => store.audit.deleteBefore(new Date(at.getTime() - auditRetentionMs)));
     await task('audit failure summaries written', () => audit.flush());
   };
+}
+
+/** The sweep is done in bounded pieces (each within the store's timeout): as many as it takes, up to a cap that keeps one upkeep run finite. */
+const MAX_SWEEP_PIECES = 1_000;
+
+async function sweepAll(store: Store, at: Date): Promise<number> {
+  let total = 0;
+  for (let piece = 0; piece < MAX_SWEEP_PIECES; piece += 1) {
+    const deleted = await store.sweepExpired(at);
+    total += deleted;
+    if (deleted === 0) break;
+  }
+  return total;
 }
 
 export interface Upkeep {
@@ -43,9 +56,7 @@ export interface Upkeep {
   stop(): void;
 }
 
-const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-
-/** The upkeep every sweepIntervalMs (a minute unless told), in the background. */
+/** The upkeep every sweepIntervalSeconds of the configuration (tests may set milliseconds), in the background. */
 export function startUpkeep(
   { configuration, store, audit, logger, now }: Platform,
   timing: { sweepIntervalMs?: number | undefined; repairAfterMs?: number | undefined } = {},
@@ -58,7 +69,13 @@ export function startUpkeep(
     auditRetentionMs: configuration.audit.retentionDays * 86_400_000,
     repairAfterMs: timing.repairAfterMs ?? Math.max(120_000, 5 * configuration.storeTimeoutSeconds * 1000),
   });
-  const interval = setInterval(() => void maintain(), timing.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+  // A run that outlasts the interval (a sweep of millions of rows) is not joined by a second one.
+  let running: Promise<void> | undefined;
+  const interval = setInterval(() => {
+    running ??= maintain().finally(() => {
+      running = undefined;
+    });
+  }, timing.sweepIntervalMs ?? configuration.sweepIntervalSeconds * 1000);
   interval.unref();
   return { maintain, stop: () => clearInterval(interval) };
 }

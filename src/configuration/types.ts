@@ -179,6 +179,7 @@ export interface Configuration {
   encryptionKey?: string;
   clientCacheSeconds: number;
   storeTimeoutSeconds: number;
+  sweepIntervalSeconds: number;
   adminTokens: string[];
   logLevel: LogLevel;
   resourceServers: ResourceServerConfig[];

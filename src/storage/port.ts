@@ -296,7 +296,10 @@ export interface Store {
   readonly users: UserStore;
   /** Readiness: writes and reads back a probe; throws when the database cannot take writes. */
   ping(): Promise<void>;
-  /** Deletes expired records; returns how many. */
+  /**
+   * Deletes expired records; returns how many. It may stop before all are gone (a bounded piece of
+   * work within the store's timeout): calling again until it returns 0 deletes the rest.
+   */
   sweepExpired(now: Date): Promise<number>;
   close(): Promise<void>;
 }

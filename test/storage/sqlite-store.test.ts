@@ -67,6 +67,53 @@ describe('embedded store written by an earlier version', () => {
   });
 });
 
+describe('embedded store sweep of expired records', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'as-sqlite-sweep-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('deletes in batches that let other work run between them, until every expired record is gone and no live one', async () => {
+    const store = SqliteStore.open(dataDir);
+    try {
+      const now = Date.now();
+      const expired = 2_600;
+      const writes: Promise<void>[] = [];
+      for (let index = 0; index < expired; index += 1) {
+        writes.push(store.models.upsert('ClientCredentials', `expired-${index}`, { payload: { jti: `expired-${index}` }, expiresAt: new Date(now - 1_000 - index), clientId: 'c' }));
+      }
+      for (let index = 0; index < 10; index += 1) {
+        writes.push(store.models.upsert('ClientCredentials', `live-${index}`, { payload: { jti: `live-${index}` }, expiresAt: new Date(now + 3_600_000), clientId: 'c' }));
+      }
+      await Promise.all(writes);
+      await store.revocations.revoke('revoked-expired', new Date(now - 1_000));
+
+      // Work queued before the sweep runs before the sweep is over: one DELETE of everything would hold the loop to the end.
+      let ranDuringSweep = false;
+      const sweeping = store.sweepExpired(new Date(now));
+      setImmediate(() => {
+        ranDuringSweep = true;
+      });
+      let deleted = await sweeping;
+      expect(ranDuringSweep).toBe(true);
+      // What one call left (it stops after about a second) goes at the next ones, as the upkeep calls them.
+      for (let piece = deleted; piece > 0; deleted += piece) piece = await store.sweepExpired(new Date(now));
+      expect(deleted).toBe(expired + 1);
+      const rows = new DatabaseSync(join(dataDir, 'authorization-server.sqlite'), { readOnly: true });
+      try {
+        expect(rows.prepare('SELECT key FROM oidc_models ORDER BY key').all().map((row) => row.key)).toEqual(Array.from({ length: 10 }, (_, index) => `live-${index}`));
+        expect(rows.prepare('SELECT count(*) AS n FROM revoked_tokens').get()).toEqual({ n: 0 });
+      } finally {
+        rows.close();
+      }
+      expect(await store.sweepExpired(new Date(now))).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('embedded store checkpoints', () => {
   let dataDir: string;
   beforeEach(() => {
