@@ -15,6 +15,16 @@ declare module 'autocannon' {
       /** Seconds to wait for a response before counting a timeout. */
       timeout?: number;
       title?: string;
+      /** Requests made in turn by each connection; setupRequest may change each one before it is sent. */
+      requests?: RequestSpec[];
+    }
+
+    interface RequestSpec {
+      method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: RequestSpec) => RequestSpec;
     }
 
     /** hdr-histogram-percentiles-obj: latency in milliseconds, requests and throughput per second. */

@@ -30,7 +30,7 @@ export function selected(settings: Settings, name: string): boolean {
   return settings.only.length === 0 || settings.only.some((word) => name.toLowerCase().includes(word));
 }
 
-function positiveIntegerFromEnv(name: string, fallback: number): number {
+export function positiveIntegerFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^[1-9]\d*$/.test(raw)) throw new Error(`${name} must be a positive integer, got "${raw}"`);
