@@ -4,7 +4,8 @@
 // Then tokens: issuance at an almost empty store, a bulk of stored tokens expiring, issuance with
 // them stored, and steady issuance while they expire, with each sweep timed.
 // Settings: BENCH_SCALE_CLIENTS, _TOKENS, _BACKENDS, _SECONDS, _CONNECTIONS, _TOKEN_TTL,
-// _STEADY_SECONDS, _SOAK_MINUTES, _SWEEP_SECONDS (scripts/bench-scale/settings.ts).
+// _STEADY_SECONDS, _SOAK_MINUTES, _SWEEP_SECONDS, _WARMUP_SECONDS, _EXPIRY_LEAD_SECONDS
+// (scripts/bench-scale/settings.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,7 +99,7 @@ async function runBackend(backend: ScaleBackend, settings: ScaleSettings, cleanu
     probe ??= await store.probe();
     await spotCheck(server, secrets, size);
     progress(`${backend}: ${size} clients, started in ${start.seconds.toFixed(2)} s; measuring`);
-    const measurements = await clientScenarios({ url: server.url, secrets, clients: size, probe }, settings.seconds, settings.connections);
+    const measurements = await clientScenarios({ url: server.url, secrets, clients: size, probe }, settings);
     const sizeResult: SizeResult = {
       clients: size, startupSeconds: start.seconds, writtenPerSecond, rssMiB: processTreeRssMiB(server.pid), diskBytes: await probe.diskBytes(), measurements,
     };
@@ -118,8 +119,8 @@ async function runBackend(backend: ScaleBackend, settings: ScaleSettings, cleanu
   await server.stop();
   const populator = await store.populator(templateId);
   const writing = performance.now();
-  // They expire evenly over one lifetime, starting a minute from now (the write and the restart come first).
-  const expiresFrom = new Date(Date.now() + 60_000);
+  // They expire evenly over one lifetime, from expiryLeadSeconds on (the write and the restart come first).
+  const expiresFrom = new Date(Date.now() + settings.expiryLeadSeconds * 1000);
   await populator.addTokens(settings.tokens, largest, expiresFrom, new Date(expiresFrom.getTime() + settings.tokenTtlSeconds * 1000));
   await populator.close();
   const tokensPerSecond = settings.tokens / ((performance.now() - writing) / 1000);

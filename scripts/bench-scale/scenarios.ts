@@ -60,7 +60,7 @@ async function issueJwt(target: Target, client: ClientCredentials): Promise<stri
 }
 
 /** Every scenario of the clients table, in the order of its rows. */
-export async function clientScenarios(target: Target, seconds: number, connections: number): Promise<Measurement[]> {
+export async function clientScenarios(target: Target, { seconds, warmupSeconds, connections }: { seconds: number; warmupSeconds: number; connections: number }): Promise<Measurement[]> {
   const admin = { authorization: `Bearer ${target.secrets.adminToken}` };
   const pool = await Promise.all(Array.from({ length: 200 }, () => issueJwt(target, randomClient(target))));
   const deep = clientId(Math.floor(target.clients * 0.9));
@@ -86,8 +86,7 @@ export async function clientScenarios(target: Target, seconds: number, connectio
   ];
   const measurements: Measurement[] = [];
   for (const [name, setup] of scenarios) {
-    // A second of warm-up (JIT, connections), then the measured run.
-    await measure(name, target.url, setup, 1, connections);
+    if (warmupSeconds > 0) await measure(name, target.url, setup, warmupSeconds, connections);
     measurements.push(await measure(name, target.url, setup, seconds, connections));
   }
   return measurements;

@@ -9,8 +9,11 @@ export interface ScaleSettings {
   /** BENCH_SCALE_TOKENS: opaque tokens stored at once before the expiry run. */
   tokens: number;
   backends: ScaleBackend[];
-  /** Seconds of load per scenario and size. */
+  /** Seconds of load per scenario and size, after warmupSeconds not counted (JIT, connections). */
   seconds: number;
+  warmupSeconds: number;
+  /** Seconds between the bulk write of tokens and the first of them expiring (the restart comes between). */
+  expiryLeadSeconds: number;
   connections: number;
   /** Lifetime of the opaque tokens of the expiry run (seconds). */
   tokenTtlSeconds: number;
@@ -45,6 +48,8 @@ export function scaleSettingsFromEnvironment(): ScaleSettings {
     tokens: positiveIntegerFromEnv('BENCH_SCALE_TOKENS', 10_000_000),
     backends,
     seconds: positiveIntegerFromEnv('BENCH_SCALE_SECONDS', 10),
+    warmupSeconds: nonNegativeIntegerFromEnv('BENCH_SCALE_WARMUP_SECONDS', 1),
+    expiryLeadSeconds: nonNegativeIntegerFromEnv('BENCH_SCALE_EXPIRY_LEAD_SECONDS', 60),
     connections: positiveIntegerFromEnv('BENCH_SCALE_CONNECTIONS', 16),
     tokenTtlSeconds: positiveIntegerFromEnv('BENCH_SCALE_TOKEN_TTL', 60),
     steadySeconds: positiveIntegerFromEnv('BENCH_SCALE_STEADY_SECONDS', 300),
