@@ -129,6 +129,18 @@ describe.each(backends)('storage contract ($name)', (backend) => {
       await store.models.upsert('AccessToken', 'sweep-me', { payload: { fresh: true }, expiresAt: inOneHour() });
       expect((await store.models.find('AccessToken', 'sweep-me'))?.payload).toEqual({ fresh: true });
     });
+
+    test('a sweep of more records than one batch, called until it deletes nothing (as the upkeep calls it), deletes every one', async () => {
+      const expired = 1_200;
+      await Promise.all(Array.from({ length: expired }, (_, index) =>
+        store.models.upsert('ClientCredentials', `batch-${index}`, { payload: {}, expiresAt: anHourAgo(), clientId: 'batch-client' })));
+      await store.models.upsert('ClientCredentials', 'batch-live', { payload: {}, expiresAt: inOneHour(), clientId: 'batch-client' });
+      let deleted = 0;
+      for (let piece = -1; piece !== 0; deleted += piece) piece = await store.sweepExpired(new Date());
+      expect(deleted).toBeGreaterThanOrEqual(expired);
+      // What is left of the client's records is the live one.
+      expect(await store.models.destroyByClientId('batch-client', 'ClientCredentials')).toBe(1);
+    });
   });
 
   describe('models of a user', () => {

@@ -119,6 +119,8 @@ function databaseName(uri: string): string {
 }
 
 const modelId = (model: string, key: string): string => `${model}:${key}`;
+/** Documents one sweep request deletes. */
+const SWEEP_BATCH_DOCUMENTS = 1_000;
 const isLive = (expiresAt: Date | null): boolean => expiresAt === null || expiresAt.getTime() > Date.now();
 
 function toStoredModel(document: ModelDocument): StoredModelRecord {
@@ -256,13 +258,27 @@ export class MongoStore implements Store {
     await this.#db.collection<{ _id: string; at: Date }>('health_probe').updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true });
   }
 
+  /**
+   * Where the server has no TTL indexes (FerretDB): in batches of ids, so that each request is
+   * short, for at most half the store's timeout (one deleteMany of millions outlasted it, and the
+   * next upkeep started another beside it); the upkeep calls again until nothing is left.
+   */
   async sweepExpired(now: Date): Promise<number> {
-    const [models, revoked, claims] = await Promise.all([
-      this.#db.collection<ModelDocument>('oidc_models').deleteMany({ expiresAt: { $ne: null, $lte: now } }),
-      this.#db.collection<RevokedTokenDocument>('revoked_tokens').deleteMany({ expiresAt: { $lte: now } }),
-      this.#db.collection<RevisionClaimDocument>('client_revision_claims').deleteMany({ expiresAt: { $lte: now } }),
-    ]);
-    return models.deletedCount + revoked.deletedCount + claims.deletedCount;
+    const started = performance.now();
+    const budgetMs = this.#timeoutMs / 2;
+    let deleted = 0;
+    for (const name of ['oidc_models', 'revoked_tokens', 'client_revision_claims']) {
+      const collection = this.#db.collection<{ _id: string; expiresAt: Date | null }>(name);
+      for (;;) {
+        const expired = { expiresAt: { $ne: null, $lte: now } };
+        const ids = (await collection.find(expired, { projection: { _id: 1 }, limit: SWEEP_BATCH_DOCUMENTS }).toArray()).map((document) => document._id);
+        if (ids.length === 0) break;
+        deleted += (await collection.deleteMany({ _id: { $in: ids }, ...expired })).deletedCount;
+        if (ids.length < SWEEP_BATCH_DOCUMENTS) break;
+        if (performance.now() - started > budgetMs) return deleted;
+      }
+    }
+    return deleted;
   }
 
   async close(): Promise<void> {
