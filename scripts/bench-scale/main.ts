@@ -152,9 +152,9 @@ async function main(): Promise<number> {
   } finally {
     await cleanup.run();
   }
-  const list = verdicts(results);
-  process.stdout.write([header(settings), '', clientsTable(results), '', costTable(results), '', tokensTable(results), verdictLines(list), ''].join('\n'));
-  return list.every((verdict) => verdict.pass) ? 0 : 1;
+  process.stdout.write([header(settings), '', clientsTable(results), '', costTable(results), '', tokensTable(results), verdictLines(verdicts(results)), ''].join('\n'));
+  // As npm run bench: a FAIL is a measurement, not an error; a run that could not measure exits non-zero.
+  return 0;
 }
 
 main().then((code) => {
