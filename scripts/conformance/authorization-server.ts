@@ -16,7 +16,9 @@ export function serverConfiguration(): Record<string, unknown> {
         conformance: {
           grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
           tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-          redirectUriHosts: ['localhost'],
+          // The suite's clients call back on localhost; oidcc-ensure-redirect-uri-in-authorization-request
+          // registers https://example.org/redirect beside it (to see a request without redirect_uri refused).
+          redirectUriHosts: ['localhost', 'example.org'],
         },
       },
       // Each module registers its clients: a plan registers a few hundred.
