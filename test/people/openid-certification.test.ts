@@ -196,6 +196,23 @@ describe.each(backends)('what the OpenID Foundation conformance suite checks, wi
     expect(notForm.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
+  test('oidcc-ensure-redirect-uri-in-authorization-request: a client with two redirect URIs that names none is shown the error page, never redirected', async () => {
+    // The default open policy takes loopback redirect URIs only: the suite's run allows example.org in its own (scripts/conformance).
+    const client = (await request(server.url).post('/admin/clients').set('Authorization', `Bearer ${ADMIN_TOKEN}`).send({
+      redirect_uris: [REDIRECT_URI, 'https://example.org/redirect'], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none',
+    }).expect(201)).body as { client_id: string; redirect_uris: string[] };
+    expect(client.redirect_uris).toEqual([REDIRECT_URI, 'https://example.org/redirect']);
+    const answer = await request(server.url).get('/auth').set('Accept', 'text/html').query({
+      client_id: client.client_id, response_type: 'code', scope: 'openid', state: 'st', nonce: 'n',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.location).toBeUndefined();
+    expect(answer.headers['content-type']).toMatch(/^text\/html/);
+    expect(answer.text).toContain('Something went wrong');
+    expect(answer.text).toContain('redirect_uri');
+  });
+
   test('oidcc-rp-initiated-logout: a logout request by POST shows the confirmation, then returns to the client', async () => {
     const { client, configuration } = await registerAsLibrariesDo();
     const { url, checks } = await authorizationRequest(configuration, { scope: 'openid' });
