@@ -17,8 +17,10 @@ import { checkFreeSpace, holdDirectoryLock, lockHeldElsewhere, prepareDataDirect
 import { isSqliteUnavailable, sqliteErrorCode } from './sqlite-errors.js';
 
 const DATABASE_FILE = 'authorization-server.sqlite';
-/** Rows one sweep statement deletes: a few milliseconds of the event loop (bench:sweep). */
-const SWEEP_BATCH_ROWS = 500;
+/** How long one sweep statement may hold the event loop, and the bounds of the rows it deletes to stay near that. */
+const SWEEP_BATCH_MS = 10;
+const MIN_SWEEP_BATCH_ROWS = 20;
+const MAX_SWEEP_BATCH_ROWS = 5_000;
 const SWEEP_BUDGET_MS = 1_000;
 
 // A rowid table: rows are appended in rowid order, and its secondary indexes (client, expiry,
@@ -176,6 +178,8 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #release: StoreRelease;
   #closed: Promise<void> | undefined;
+  /** Adapted after each batch to hold the loop about SWEEP_BATCH_MS. */
+  #sweepBatchRows = 500;
   readonly #models: SqliteModelStore;
   readonly #sweeps: StatementSync[];
   readonly #probe: StatementSync;
@@ -253,8 +257,11 @@ export class SqliteStore implements Store {
 
   /**
    * In batches, the event loop free between them: one DELETE of everything expired held the loop
-   * for the whole of it (1.5 s for 300,000 rows, measured with npm run bench:sweep). Stops after
-   * about a second, well within the store's timeout; the upkeep calls again while rows go.
+   * for the whole of it (1.5 s for 300,000 rows, measured with npm run bench:sweep). A batch is
+   * sized to hold the loop about SWEEP_BATCH_MS (on a table of millions of random keys a row costs
+   * tens of microseconds, on a small one a few), and the loop is left free at least as long as each
+   * batch held it, so that requests keep half of it while millions of rows go. Stops after about a
+   * second, well within the store's timeout; the upkeep calls again while rows go.
    */
   async sweepExpired(now: Date): Promise<number> {
     this.#models.commitPending();
@@ -263,11 +270,14 @@ export class SqliteStore implements Store {
     for (const statement of this.#sweeps) {
       for (;;) {
         if (this.#closed) return deleted;
-        const changes = Number(statement.run(now.getTime(), SWEEP_BATCH_ROWS).changes);
+        const batchStarted = performance.now();
+        const changes = Number(statement.run(now.getTime(), this.#sweepBatchRows).changes);
+        const held = performance.now() - batchStarted;
         deleted += changes;
-        if (changes < SWEEP_BATCH_ROWS) break;
+        if (changes < this.#sweepBatchRows) break;
+        this.#sweepBatchRows = Math.min(MAX_SWEEP_BATCH_ROWS, Math.max(MIN_SWEEP_BATCH_ROWS, Math.round(this.#sweepBatchRows * (SWEEP_BATCH_MS / Math.max(held, 0.1)))));
         if (performance.now() - started > SWEEP_BUDGET_MS) return deleted;
-        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(held)));
       }
     }
     return deleted;
