@@ -14,11 +14,12 @@ import { benchMongodbUri } from '../bench/database.js';
 import { errorMessage, progress } from '../bench/log.js';
 import { processTreeRssMiB } from '../bench/proc-sampler.js';
 import { Cleanup, stopOnSignals } from '../bench/processes.js';
+import { basicAuthorization } from '../bench/requests.js';
 import { startOurServer, type RunningServer } from '../bench/servers.js';
 import { clientId, runSecrets, writeScaleConfiguration, type RunSecrets } from './fixtures.js';
 import { mongodbPopulator, mongodbProbe, sqlitePopulator, sqliteProbe, type Populator, type StoreProbe } from './populate.js';
 import { clientsTable, costTable, header, tokensTable, verdictLines, verdicts, type BackendResult, type SizeResult } from './report.js';
-import { clientScenarios, measure } from './scenarios.js';
+import { clientScenarios, FORM, measure } from './scenarios.js';
 import { scaleSettingsFromEnvironment, type ScaleBackend, type ScaleSettings } from './settings.js';
 import { measureIssuance, opaqueIssuance, steadyRun } from './token-run.js';
 
@@ -78,7 +79,7 @@ async function runBackend(backend: ScaleBackend, settings: ScaleSettings, cleanu
   const template = await adminJson(server, secrets, 'POST', '/admin/clients', { client_name: TEMPLATE_NAME, grant_types: ['client_credentials'], scope: 'jwt:read opaque:read' });
   const templateId = String(template.client_id);
   const tokenResponse = await fetch(`${server.url}/token`, {
-    method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${templateId}:${String(template.client_secret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST', headers: { authorization: basicAuthorization({ id: templateId, secret: String(template.client_secret) }), 'content-type': FORM },
     body: 'grant_type=client_credentials&scope=opaque%3Aread&resource=https%3A%2F%2Fopaque.scale.example',
   });
   if (tokenResponse.status !== 200) throw new Error(`the template's token: HTTP ${tokenResponse.status} ${await tokenResponse.text()}`);

@@ -3,7 +3,7 @@
 import autocannon from 'autocannon';
 
 import { encodeCursor } from '../../src/api/index.js';
-import type { ClientCredentials } from '../bench/requests.js';
+import { basicAuthorization as basic, type ClientCredentials } from '../bench/requests.js';
 import { clientId, clientName, type RunSecrets } from './fixtures.js';
 import type { StoreProbe } from './populate.js';
 
@@ -23,13 +23,12 @@ interface Target {
   probe: StoreProbe;
 }
 
-const basic = (client: ClientCredentials) => `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
 const randomIndex = (count: number) => Math.floor(Math.random() * count);
 const randomClient = (target: Target): ClientCredentials => {
   const index = randomIndex(target.clients);
   return { id: clientId(index), secret: target.secrets.clientSecret(index) };
 };
-const FORM = 'application/x-www-form-urlencoded';
+export const FORM = 'application/x-www-form-urlencoded';
 
 type RequestSetup = () => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
 

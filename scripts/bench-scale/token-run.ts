@@ -4,7 +4,8 @@
 import { clientId, type RunSecrets } from './fixtures.js';
 import { watchMetrics, type Sweep } from './metrics-watch.js';
 import type { StoreProbe } from './populate.js';
-import { measure, type Measurement } from './scenarios.js';
+import { basicAuthorization } from '../bench/requests.js';
+import { FORM, measure, type Measurement } from './scenarios.js';
 
 export interface TokenSample {
   atSeconds: number;
@@ -22,18 +23,16 @@ export interface SteadyRun {
   secondsOver20Ms: number;
 }
 
-const FORM = 'application/x-www-form-urlencoded';
 const WINDOW_SECONDS = 10;
 const INTROSPECTION_SECONDS = 2;
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** Opaque client credentials tokens for clients drawn at random from the first `clients`. */
 export function opaqueIssuance(secrets: RunSecrets, clients: number) {
   return () => {
     const index = Math.floor(Math.random() * clients);
     return {
-      method: 'POST' as const, path: '/token', headers: { authorization: basic(clientId(index), secrets.clientSecret(index)), 'content-type': FORM },
+      method: 'POST' as const, path: '/token', headers: { authorization: basicAuthorization({ id: clientId(index), secret: secrets.clientSecret(index) }), 'content-type': FORM },
       body: 'grant_type=client_credentials&scope=opaque%3Aread&resource=https%3A%2F%2Fopaque.scale.example',
     };
   };
@@ -67,7 +66,7 @@ export async function steadyRun(
       const issued = await measure('issuance', url, opaqueIssuance(secrets, clients), WINDOW_SECONDS - INTROSPECTION_SECONDS, connections);
       const pool = await opaqueTokens(url, secrets, clients, 20);
       const introspected = await measure('introspection', url, () => ({
-        method: 'POST' as const, path: '/token/introspection', headers: { authorization: basic(secrets.gateway.id, secrets.gateway.secret), 'content-type': FORM },
+        method: 'POST' as const, path: '/token/introspection', headers: { authorization: basicAuthorization(secrets.gateway), 'content-type': FORM },
         body: `token=${pool[Math.floor(Math.random() * pool.length)]}`,
       }), INTROSPECTION_SECONDS, connections);
       const { tokens } = await probe.counts();

@@ -17,7 +17,7 @@ export interface LoadRequest {
   note?: string;
 }
 
-function basicAuthorization(client: ClientCredentials): string {
+export function basicAuthorization(client: ClientCredentials): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`;
 }
 
