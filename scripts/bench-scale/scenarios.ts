@@ -49,13 +49,17 @@ export async function measure(scenario: string, url: string, setup: RequestSetup
   };
 }
 
+/** A token for the pool; a 503 (a database still busy with the previous scenario's load) is retried, as a client would after Retry-After. */
 async function issueJwt(target: Target, client: ClientCredentials): Promise<string> {
-  const response = await fetch(`${target.url}/token`, {
-    method: 'POST', headers: { authorization: basic(client), 'content-type': FORM }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'jwt:read' }),
-  });
-  const body = await response.json() as { access_token?: string };
-  if (response.status !== 200 || !body.access_token) throw new Error(`a token for ${client.id}: HTTP ${response.status} ${JSON.stringify(body)}`);
-  return body.access_token;
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(`${target.url}/token`, {
+      method: 'POST', headers: { authorization: basic(client), 'content-type': FORM }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'jwt:read' }),
+    });
+    const body = await response.json() as { access_token?: string };
+    if (response.status === 200 && body.access_token) return body.access_token;
+    if (response.status !== 503 || attempt === 5) throw new Error(`a token for ${client.id}: HTTP ${response.status} ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
 }
 
 /** Every scenario of the clients table, in the order of its rows. */
