@@ -68,11 +68,12 @@ async function spotCheck(server: RunningServer, secrets: RunSecrets, clients: nu
   if (response.status !== 200) throw new Error(`a populated client got no token: HTTP ${response.status} ${await response.text()}`);
 }
 
-async function runBackend(backend: ScaleBackend, settings: ScaleSettings, cleanup: Cleanup, workDir: string): Promise<BackendResult> {
+/** Fills result as each part completes, so that a run stopped part-way still reports what it measured. */
+async function runBackend(result: BackendResult, settings: ScaleSettings, cleanup: Cleanup, workDir: string): Promise<void> {
+  const { backend } = result;
   const secrets = runSecrets();
   const store = await storeUnderTest(backend, workDir, secrets, cleanup);
   const configFile = writeScaleConfiguration(workDir, secrets, settings.tokenTtlSeconds, settings.sweepIntervalSeconds);
-  const result: BackendResult = { backend, sizes: [], soakRssMiB: [], tokens: undefined };
 
   // The template: a client registered through the admin API, and one opaque token of its.
   let { server } = await timedStart(backend, store, secrets, configFile, cleanup);
@@ -105,6 +106,7 @@ async function runBackend(backend: ScaleBackend, settings: ScaleSettings, cleanu
       clients: size, startupSeconds: start.seconds, writtenPerSecond, rssMiB: processTreeRssMiB(server.pid), diskBytes: await probe.diskBytes(), measurements,
     };
     result.sizes.push(sizeResult);
+    for (const { scenario, requestsPerSecond, p99Ms, failures } of measurements) progress(`${backend}: ${size} clients: ${scenario}: ${Math.round(requestsPerSecond)}/s, p99 ${p99Ms} ms, ${failures} failed`);
     if (index < settings.clientSizes.length - 1) await server.stop();
   }
 
@@ -136,24 +138,32 @@ async function runBackend(backend: ScaleBackend, settings: ScaleSettings, cleanu
   };
   await probe!.close();
   await server.stop();
-  return result;
+}
+
+function backendReport(result: BackendResult): string {
+  return [clientsTable([result]), '', costTable([result]), '', tokensTable([result]), verdictLines(verdicts([result])), ''].join('\n');
 }
 
 async function main(): Promise<number> {
   const settings = scaleSettingsFromEnvironment();
   const cleanup = new Cleanup();
   stopOnSignals(cleanup);
-  const results: BackendResult[] = [];
+  process.stdout.write(`${header(settings)}\n\n`);
   try {
+    // Each store's report is printed as soon as it is complete (or as far as it got): a run of hours loses nothing to a later failure.
     for (const backend of settings.backends) {
       const workDir = mkdtempSync(join(tmpdir(), `dcr-bench-scale-${backend}-`));
       cleanup.add(() => rmSync(workDir, { recursive: true, force: true }));
-      results.push(await runBackend(backend, settings, cleanup, workDir));
+      const result: BackendResult = { backend, sizes: [], soakRssMiB: [], tokens: undefined };
+      try {
+        await runBackend(result, settings, cleanup, workDir);
+      } finally {
+        process.stdout.write(backendReport(result));
+      }
     }
   } finally {
     await cleanup.run();
   }
-  process.stdout.write([header(settings), '', clientsTable(results), '', costTable(results), '', tokensTable(results), verdictLines(verdicts(results)), ''].join('\n'));
   // As npm run bench: a FAIL is a measurement, not an error; a run that could not measure exits non-zero.
   return 0;
 }
