@@ -122,7 +122,8 @@ async function runBackend(result: BackendResult, settings: ScaleSettings, cleanu
   await server.stop();
   const populator = await store.populator(templateId);
   const writing = performance.now();
-  // They expire evenly over one lifetime, from expiryLeadSeconds on (the write and the restart come first).
+  // They expire evenly over one lifetime, from expiryLeadSeconds after the write began: a write that
+  // takes longer (10 million rows) leaves the steady run to start with all of them expired and unswept.
   const expiresFrom = new Date(Date.now() + settings.expiryLeadSeconds * 1000);
   await populator.addTokens(settings.tokens, largest, expiresFrom, new Date(expiresFrom.getTime() + settings.tokenTtlSeconds * 1000));
   await populator.close();
@@ -130,11 +131,12 @@ async function runBackend(result: BackendResult, settings: ScaleSettings, cleanu
   const start = await timedStart(backend, store, secrets, configFile, cleanup);
   server = start.server;
   const full = await measureIssuance(server.url, secrets, largest, settings.seconds, settings.connections);
+  const lastStoredExpirySeconds = (expiresFrom.getTime() + settings.tokenTtlSeconds * 1000 - Date.now()) / 1000;
   progress(`${backend}: steady issuance for ${settings.steadySeconds} s while ${settings.tokens} tokens expire`);
   const steady = await steadyRun({ url: server.url, secrets, clients: largest, probe: probe! }, settings.steadySeconds, settings.connections);
   result.tokens = {
     expiryMode: await probe!.expiryMode(), stored: settings.tokens, writtenPerSecond: tokensPerSecond, startupSeconds: start.seconds, empty, full, steady,
-    tokenTtlSeconds: settings.tokenTtlSeconds, sweepIntervalSeconds: settings.sweepIntervalSeconds,
+    tokenTtlSeconds: settings.tokenTtlSeconds, sweepIntervalSeconds: settings.sweepIntervalSeconds, lastStoredExpirySeconds,
   };
   await probe!.close();
   await server.stop();
