@@ -44,6 +44,7 @@ describe('npm run bench:scale, at a tiny size', () => {
       expect(stdout).toMatch(new RegExp(`^${store}: 3,000 tokens written at [\\d,]+/s, start-up [\\d.]+ s, expiry by (sweep|ttl-index)`, 'm'));
       expect(stdout).toMatch(new RegExp(`^(PASS|FAIL)  ${store}: issuance with 3,000 tokens stored`, 'm'));
       expect(stdout).toMatch(new RegExp(`^(PASS|FAIL)  ${store}: admin GET of one client at 120`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^(PASS|FAIL)  ${store}: the stored tokens are removed within one sweep interval of expiring: [\\d,]+ rows at \\d+ s`, 'm'));
     }
     // The sweep ran during the steady phase and removed the stored tokens, whose lifetime was 2 s.
     expect(stdout).toMatch(/^sweep at s/m);
