@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import type { ResourceServerConfig } from '../../src/configuration/index.js';
 import type { ClientCredentials } from '../bench/requests.js';
+import type { ScaleSettings } from './settings.js';
 
 export const JWT_API: ResourceServerConfig = {
   resource: 'https://jwt.scale.example', scopes: ['jwt:read'], accessTokenFormat: 'jwt', accessTokenTtl: 3600, signingAlg: 'RS256', default: true,
@@ -37,11 +38,14 @@ export function runSecrets(): RunSecrets {
 export const clientId = (index: number): string => `scale-${String(index).padStart(8, '0')}`;
 export const clientName = (index: number): string => `Scale client ${index}`;
 
-export function writeScaleConfiguration(workDir: string, secrets: RunSecrets, tokenTtlSeconds: number, sweepIntervalSeconds: number): string {
+export function writeScaleConfiguration(
+  workDir: string, secrets: RunSecrets, { tokenTtlSeconds, sweepIntervalSeconds, clientCacheEntries }: Pick<ScaleSettings, 'tokenTtlSeconds' | 'sweepIntervalSeconds' | 'clientCacheEntries'>,
+): string {
   const path = join(workDir, 'config.json');
   writeFileSync(path, JSON.stringify({
     resourceServers: [JWT_API, opaqueApi(tokenTtlSeconds)],
     sweepIntervalSeconds,
+    ...(clientCacheEntries === undefined ? {} : { clientCacheEntries }),
     // Registration at a million clients is the admin API's; self-registration's rate limit is not what is measured.
     registration: { mode: 'admin_only' },
     clients: [{

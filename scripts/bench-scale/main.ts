@@ -4,7 +4,7 @@
 // Then tokens: issuance at an almost empty store, a bulk of stored tokens expiring, issuance with
 // them stored, and steady issuance while they expire, with each sweep timed.
 // Settings: BENCH_SCALE_CLIENTS, _TOKENS, _BACKENDS, _SECONDS, _CONNECTIONS, _TOKEN_TTL,
-// _STEADY_SECONDS, _SOAK_MINUTES, _SWEEP_SECONDS, _WARMUP_SECONDS, _EXPIRY_LEAD_SECONDS
+// _STEADY_SECONDS, _SOAK_MINUTES, _SWEEP_SECONDS, _WARMUP_SECONDS, _EXPIRY_LEAD_SECONDS, _CLIENT_CACHE
 // (scripts/bench-scale/settings.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +73,7 @@ async function runBackend(result: BackendResult, settings: ScaleSettings, cleanu
   const { backend } = result;
   const secrets = runSecrets();
   const store = await storeUnderTest(backend, workDir, secrets, cleanup);
-  const configFile = writeScaleConfiguration(workDir, secrets, settings.tokenTtlSeconds, settings.sweepIntervalSeconds);
+  const configFile = writeScaleConfiguration(workDir, secrets, settings);
 
   // The template: a client registered through the admin API, and one opaque token of its.
   let { server } = await timedStart(backend, store, secrets, configFile, cleanup);

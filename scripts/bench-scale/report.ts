@@ -52,7 +52,8 @@ export function header(settings: ScaleSettings): string {
   return [
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${formatNumber(totalmem() / 1_073_741_824, 1)} GiB`,
     `clients ${settings.clientSizes.map((size) => formatNumber(size)).join(' / ')}, tokens ${formatNumber(settings.tokens)} (lifetime ${settings.tokenTtlSeconds} s, sweep every ${settings.sweepIntervalSeconds} s),`
-      + ` ${settings.seconds} s per scenario at ${settings.connections} connections, ${settings.steadySeconds} s of steady issuance, ${settings.soakMinutes} min of soak`,
+      + ` ${settings.seconds} s per scenario at ${settings.connections} connections, ${settings.steadySeconds} s of steady issuance, ${settings.soakMinutes} min of soak`
+      + `, client cache ${settings.clientCacheEntries === undefined ? 'default' : formatNumber(settings.clientCacheEntries)}`,
   ].join('\n');
 }
 

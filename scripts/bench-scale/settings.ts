@@ -23,6 +23,8 @@ export interface ScaleSettings {
   soakMinutes: number;
   /** How often the server sweeps expired records (seconds; the product's default is 60). */
   sweepIntervalSeconds: number;
+  /** BENCH_SCALE_CLIENT_CACHE: the server's clientCacheEntries; unset, the product's default (10,000). */
+  clientCacheEntries: number | undefined;
 }
 
 function nonNegativeIntegerFromEnv(name: string, fallback: number): number {
@@ -55,5 +57,6 @@ export function scaleSettingsFromEnvironment(): ScaleSettings {
     steadySeconds: positiveIntegerFromEnv('BENCH_SCALE_STEADY_SECONDS', 300),
     soakMinutes: nonNegativeIntegerFromEnv('BENCH_SCALE_SOAK_MINUTES', 3),
     sweepIntervalSeconds: positiveIntegerFromEnv('BENCH_SCALE_SWEEP_SECONDS', 60),
+    clientCacheEntries: process.env.BENCH_SCALE_CLIENT_CACHE === undefined ? undefined : positiveIntegerFromEnv('BENCH_SCALE_CLIENT_CACHE', 10_000),
   };
 }

@@ -178,6 +178,7 @@ export interface Configuration {
   dataDir: string;
   encryptionKey?: string;
   clientCacheSeconds: number;
+  clientCacheEntries: number;
   storeTimeoutSeconds: number;
   sweepIntervalSeconds: number;
   adminTokens: string[];

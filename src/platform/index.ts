@@ -65,7 +65,7 @@ export function createPlatform({ configuration, store, logger, metrics = createM
     now,
     secrets: { masterSecret, box: new SecretBox(masterSecret), hasher: new SecretHasher(masterSecret) },
     audit: new AuditTrail(store.audit, logger, now, configuration.audit.failuresPerMinute, countAudited),
-    clients: new CachedClientStore(store.clients, cacheMs, clock),
+    clients: new CachedClientStore(store.clients, cacheMs, clock, configuration.clientCacheEntries),
     revocations: new CachedRevocations(store.revocations, cacheMs, clock),
     resourceServers: [...configuration.resourceServers, adminResource],
     adminApi: { resource: adminResource.resource, scope: ADMIN_SCOPE },

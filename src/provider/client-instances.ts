@@ -3,8 +3,6 @@ import type Provider from 'oidc-provider';
 import type { ClientRecord, ClientStore } from '../storage/index.js';
 import { forProvider } from './store-errors.js';
 
-const MAX_INSTANCES = 10_000;
-
 interface ClientFinder {
   find(id: unknown): Promise<unknown>;
 }
@@ -15,7 +13,7 @@ interface ClientFinder {
  * as one object until it changes, so the Client built from that object is reused as long as the
  * store hands out the same object: no serialisation, no hashing on the hot path.
  */
-export function reuseClientInstances(provider: Provider, records: ClientStore): void {
+export function reuseClientInstances(provider: Provider, records: ClientStore, maxInstances: number): void {
   const Client = provider.Client as unknown as ClientFinder;
   const build = Client.find.bind(Client);
   const built = new Map<string, { record: ClientRecord; client: unknown }>();
@@ -29,7 +27,7 @@ export function reuseClientInstances(provider: Provider, records: ClientStore): 
       built.delete(id);
       return client;
     }
-    if (built.size >= MAX_INSTANCES && !built.has(id)) built.delete(built.keys().next().value!);
+    if (built.size >= maxInstances && !built.has(id)) built.delete(built.keys().next().value!);
     built.set(id, { record, client });
     return client;
   };

@@ -121,7 +121,8 @@ export function createProvider(dependencies: ProviderDependencies): Provider {
   // (http/canonical-origin.ts); trusting the forwarded headers we set is how its protocol follows.
   provider.proxy = true;
   compareHashedClientSecrets(provider, hasher, now);
-  reuseClientInstances(provider, clients);
+  // As many models as records: a record in the cache whose model was dropped would be built again.
+  reuseClientInstances(provider, clients, configuration.clientCacheEntries);
 
 
   const structured = structuredTokenSupport({

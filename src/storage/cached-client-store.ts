@@ -5,8 +5,6 @@ interface Entry {
   readAt: number;
 }
 
-const MAX_ENTRIES = 10_000;
-
 /**
  * Keeps client registrations read from the store for a while, so that a token request does not
  * read its client from the database every time. Writes through this instance update it at once;
@@ -27,6 +25,8 @@ export class CachedClientStore implements ClientStore {
     private readonly store: ClientStore,
     private readonly maxAgeMs: number,
     private readonly now: () => number = Date.now,
+    /** The oldest read is forgotten first beyond this many. */
+    readonly maxEntries = 10_000,
   ) {}
 
   async find(clientId: string): Promise<ClientRecord | undefined> {
@@ -76,7 +76,7 @@ export class CachedClientStore implements ClientStore {
   }
 
   #remember(record: ClientRecord): void {
-    if (this.#entries.size >= MAX_ENTRIES) {
+    if (this.#entries.size >= this.maxEntries) {
       // Oldest first: a Map iterates in insertion order.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);

@@ -45,4 +45,18 @@ describe.each(backends)('client cache in front of the store ($name)', (backend) 
     await store.clients.upsert(record('cached-2', 'created elsewhere'));
     expect((await cached.find('cached-2'))?.metadata.client_name).toBe('created elsewhere');
   });
+
+  test('keeps at most maxEntries clients: the one read longest ago is read from the store again', async () => {
+    const cached = new CachedClientStore(store.clients, Number.POSITIVE_INFINITY, () => clock, 2);
+    for (const id of ['bounded-a', 'bounded-b', 'bounded-c']) await store.clients.upsert(record(id, 'before'));
+    await cached.find('bounded-a');
+    await cached.find('bounded-b');
+    await store.clients.upsert(record('bounded-a', 'after'));
+    await store.clients.upsert(record('bounded-b', 'after'));
+    expect((await cached.find('bounded-a'))?.metadata.client_name).toBe('before');
+    await cached.find('bounded-c');
+    expect((await cached.find('bounded-a'))?.metadata.client_name).toBe('after');
+    // Reading a again made room by dropping b, the oldest read left.
+    expect((await cached.find('bounded-b'))?.metadata.client_name).toBe('after');
+  });
 });
